@@ -1,0 +1,58 @@
+"""Typed ``matrix_multiply`` / ``transpose`` / ``dot`` for NumPy and CuPy.
+
+``import arraybackend`` imports NumPy only: optional libraries (CuPy, ...) are imported
+when their backend is first asked for.
+"""
+
+from __future__ import annotations
+
+from arraybackend._api import dot, matrix_multiply, transpose
+from arraybackend._protocol import Backend
+from arraybackend._registry import (
+    available_backends,
+    backend_of,
+    backend_status,
+    get_backend,
+    known_backends,
+    register_backend,
+)
+from arraybackend._selection import current_backend, set_backend, use_backend
+from arraybackend._types import Matrix, NDArray, Vector
+from arraybackend.errors import (
+    ArrayBackendError,
+    ArrayTypeError,
+    BackendMismatchError,
+    BackendUnavailableError,
+    DTypeError,
+    ShapeError,
+    UnknownBackendError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ArrayBackendError",
+    "ArrayTypeError",
+    "Backend",
+    "BackendMismatchError",
+    "BackendUnavailableError",
+    "DTypeError",
+    "Matrix",
+    "NDArray",
+    "ShapeError",
+    "UnknownBackendError",
+    "Vector",
+    "__version__",
+    "available_backends",
+    "backend_of",
+    "backend_status",
+    "current_backend",
+    "dot",
+    "get_backend",
+    "known_backends",
+    "matrix_multiply",
+    "register_backend",
+    "set_backend",
+    "transpose",
+    "use_backend",
+]

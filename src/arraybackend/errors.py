@@ -1,0 +1,57 @@
+"""The public exceptions of arraybackend.
+
+Every class also subclasses the builtin a caller would already catch::
+
+    ArrayBackendError
+    ├── ShapeError              (ValueError)
+    ├── DTypeError              (TypeError)
+    ├── ArrayTypeError          (TypeError)
+    │   └── BackendMismatchError
+    ├── UnknownBackendError     (ValueError)
+    └── BackendUnavailableError (ImportError)
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ArrayBackendError",
+    "ArrayTypeError",
+    "BackendMismatchError",
+    "BackendUnavailableError",
+    "DTypeError",
+    "ShapeError",
+    "UnknownBackendError",
+]
+
+
+class ArrayBackendError(Exception):
+    """Base class of every error arraybackend raises on purpose."""
+
+
+class ShapeError(ArrayBackendError, ValueError):
+    """Operand shapes (or ranks, or axes) do not fit the operation."""
+
+
+class DTypeError(ArrayBackendError, TypeError):
+    """An operand's dtype is not numeric, or a result cannot be cast to ``out``."""
+
+
+class ArrayTypeError(ArrayBackendError, TypeError):
+    """An operand is not an array of the backend that was asked to use it."""
+
+
+class BackendMismatchError(ArrayTypeError):
+    """An array belongs to another array library, or to another device."""
+
+
+class UnknownBackendError(ArrayBackendError, ValueError):
+    """No backend is registered under this name."""
+
+
+class BackendUnavailableError(ArrayBackendError, ImportError):
+    """A known backend cannot run on this machine; ``reason`` says why."""
+
+    def __init__(self, backend: str, reason: str) -> None:
+        self.backend = backend
+        self.reason = reason
+        super().__init__(f"the {backend} backend is unavailable: {reason}")
