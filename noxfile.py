@@ -2,15 +2,37 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import nox
 
 nox.needs_version = ">=2025.2"
 nox.options.default_venv_backend = "uv|virtualenv"
 # Never fetch an interpreter: use the one nox runs under (downloads fail on these machines).
 nox.options.download_python = "never"
-nox.options.sessions = ["lint", "typecheck", "tests"]
+nox.options.sessions = ["lint", "typecheck", "typing", "tests"]
 
 TYPING_TOOLS = ["mypy==2.4.1", "pyright==1.1.414"]
+# Strict typing needs numpy >= 2.3 (NDArray[T] has shape tuple[Any, ...] from 2.3 on: arrays of
+# unknown rank fit the rank overloads); revealed types are checked on the newest for 3.11.
+TYPING_NUMPY = "numpy>=2.3,<2.5"
+
+# GPU sessions are default only where a GPU driver is installed (CI machines have none).
+HAS_GPU = shutil.which("nvidia-smi") is not None
+NO_GPU = "no NVIDIA GPU here (nvidia-smi not found): run it on a machine with one"
+# The CuPy release typings/cupy was last checked against (nox -s stubtest).
+CUPY_STUBTEST = "cupy-cuda12x==14.2.0"
+# cupy-nogpu installs the real wheel and checks the diagnosis: 4-6 s with uv, cold cache
+# included, so CI runs it; on a GPU machine it skips itself and parity-cupy runs instead.
+nox.options.sessions.append("cupy-nogpu")
+if HAS_GPU:
+    nox.options.sessions.append("parity-cupy")
+# The parity kit per backend (extras to install): CI runs the CPU ones, a GPU machine all.
+PARITY_EXTRAS = {"numpy": "test", "array-api-strict": "test,array-api-strict", "cupy": "test,cupy"}
+nox.options.sessions += [
+    f"parity(backend={name!r})" for name in PARITY_EXTRAS if name != "cupy" or HAS_GPU
+]
 
 
 @nox.session
@@ -23,15 +45,62 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on src, tests, benchmarks and this file."""
-    session.install("-e", ".[test]", *TYPING_TOOLS, "nox")
+    """mypy --strict and pyright (strict) on src, tests, examples, benchmarks and this file."""
+    # Every optional module is checked, so its library must be importable (CuPy's types come
+    # from typings/cupy instead: no 140 MB wheel here). threadpoolctl: the CLI and benchmarks.
+    session.install(
+        "-e", ".[test,array-api-strict]", *TYPING_TOOLS, TYPING_NUMPY, "nox", "threadpoolctl"
+    )
     session.run("mypy", *session.posargs)
+    session.run("pyright", *session.posargs)
+
+
+@nox.session
+def typing(session: nox.Session) -> None:
+    """The typing suite tests/typing: accepted (assert_type) and rejected (marked) cases.
+
+    Both checkers fail on a marker that no longer suppresses an error, so a check that
+    stops catching a mistake fails here. Kept apart from typecheck so its failures name it.
+    """
+    session.install("-e", ".", *TYPING_TOOLS, TYPING_NUMPY)
+    session.run("mypy", "tests/typing", *session.posargs)
+    session.run("pyright", "tests/typing", *session.posargs)
+
+
+@nox.session
+def verifytypes(session: nox.Session) -> None:
+    """pyright --verifytypes: how much of the public API is fully typed, as a user sees it.
+
+    verifytypes ignores stubPath: it reads types from the environment, so our CuPy stubs
+    are put on its search path as a stub-only package (cupy-stubs, never importable), and
+    a one-line pyright run proves they resolve. --ignoreexternal: without it every NumPy
+    array type counts as "partially unknown", because numpy.dtype() accepts Decimal and
+    Fraction, which reach typeshed's numbers.Real/Complex, whose operators are unannotated
+    (45.6 % for that reason alone; `nox -s verifytypes -- --outputjson` lists them).
+    """
+    session.install(".", "pyright==1.1.414", TYPING_NUMPY)
+    stubs = Path(session.create_tmp()) / "stubs"
+    shutil.rmtree(stubs, ignore_errors=True)
+    shutil.copytree("typings/cupy", stubs / "cupy-stubs")
+    site = session.run(
+        "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])", silent=True
+    )
+    assert isinstance(site, str)
+    (Path(site.strip()) / "arraybackend-cupy-stubs.pth").write_text(f"{stubs.resolve()}\n")
+    # In a folder of its own with an empty config: the project's stubPath, or stubs next to
+    # the file, would resolve cupy whatever the .pth says.
+    probe = Path(session.create_tmp()) / "probe"
+    probe.mkdir(exist_ok=True)
+    (probe / "pyrightconfig.json").write_text("{}\n")
+    (probe / "uses_cupy.py").write_text("import cupy\n\nprint(cupy.asnumpy)\n")
+    session.run("pyright", "-p", str(probe))  # else: 'Import "cupy" could not be resolved'
+    session.run("pyright", "--verifytypes", "arraybackend", "--ignoreexternal", *session.posargs)
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The test suite, with the doctests in src."""
-    session.install("-e", ".[test]")
+    """The test suite, with the doctests in src (mypy too: tests/test_typing.py runs it)."""
+    session.install("-e", ".[test]", "mypy==2.4.1", TYPING_NUMPY)
     session.run("pytest", *session.posargs)
 
 
@@ -40,3 +109,74 @@ def bench(session: nox.Session) -> None:
     """Overhead against raw NumPy, measured in the same run (medians and ratios)."""
     session.install("-e", ".", "threadpoolctl")
     session.run("python", "benchmarks/bench_numpy.py", *session.posargs)
+
+
+@nox.session
+def stubtest(session: nox.Session) -> None:
+    """mypy.stubtest: typings/cupy(x) against the real CuPy (a ~140 MB wheel; no GPU needed)."""
+    session.install(CUPY_STUBTEST, "mypy==2.4.1", "numpy")
+    session.run(
+        "python",
+        "-m",
+        "mypy.stubtest",
+        "cupy",
+        "cupyx",
+        "--ignore-missing-stub",
+        "--allowlist",
+        "typings/stubtest-allowlist.txt",
+        *session.posargs,
+        env={"MYPYPATH": "typings"},
+    )
+
+
+@nox.session(name="cupy-nogpu")
+def cupy_nogpu(session: nox.Session) -> None:
+    """The real CuPy wheel without a GPU: get_backend("cupy") says why, end to end."""
+    if HAS_GPU:
+        session.skip("this machine has a GPU: the GPU-less diagnosis cannot be seen here")
+    session.install("-e", ".[cupy,test]")
+    session.run(
+        "pytest",
+        "tests/test_cupy_nogpu.py",
+        *session.posargs,
+        env={"ARRAYBACKEND_EXPECT_NOGPU": "1"},
+    )
+
+
+@nox.session(name="parity-cupy")
+def parity_cupy(session: nox.Session) -> None:
+    """The suite on a GPU, the parity kit and seed examples on cupy; fails if the GPU can't run."""
+    if not HAS_GPU:
+        session.skip(NO_GPU)
+    session.install("-e", ".[cupy,test]")
+    session.run(
+        "pytest",
+        "--arraybackend=cupy",
+        *session.posargs,
+        env={"ARRAYBACKEND_REQUIRE_GPU": "1"},
+    )
+
+
+@nox.session
+@nox.parametrize("backend", list(PARITY_EXTRAS))
+def parity(session: nox.Session, backend: str) -> None:
+    """The parity kit and the seed examples on one backend, against NumPy and exact values."""
+    if backend == "cupy" and not HAS_GPU:
+        session.skip(NO_GPU)
+    session.install("-e", f".[{PARITY_EXTRAS[backend]}]")
+    # Fails (rather than skips) when the backend this session is for cannot run here.
+    session.run("python", "-c", f"import arraybackend as ab; ab.get_backend({backend!r})")
+    tests = ["tests/test_testing_kit.py", "tests/test_seed_parity.py"]
+    if backend == "array-api-strict":
+        tests.append("tests/test_array_api_strict_backend.py")
+    session.run("pytest", *tests, f"--arraybackend={backend}", *session.posargs)
+    session.run("python", "benchmarks/parity_report.py", backend)
+
+
+@nox.session(name="bench-cupy")
+def bench_cupy(session: nox.Session) -> None:
+    """GPU benchmark: matrix_multiply against raw cupy.matmul (medians, ratios, TFLOP/s)."""
+    if not HAS_GPU:
+        session.skip(NO_GPU)
+    session.install("-e", ".[cupy]")
+    session.run("python", "benchmarks/bench_cupy.py", *session.posargs)

@@ -48,7 +48,8 @@ def test_fast_path_agrees_with_np_matmul(m: int, k: int, n: int, dtype: Any, lay
     """
     x = _layout(rng.standard_normal((m, k)).astype(dtype), layout)
     w = _layout(rng.standard_normal((k, n)).astype(dtype), layout)
-    products = [
+    # Any: the dtype is drawn at run time, and the four products have three ranks.
+    products: list[tuple[Any, Any]] = [
         (be.matrix_multiply(x, w), np.matmul(x, w)),
         (be.matrix_multiply(x[0], w), np.matmul(x[0], w)),
         (be.matrix_multiply(x, w[:, 0]), np.matmul(x, w[:, 0])),
@@ -280,7 +281,7 @@ def test_out_errors() -> None:
     with pytest.raises(ab.DTypeError, match="cannot be cast to out's dtype 'int64'"):
         be.matrix_multiply(x, w, out=np.empty((2, 4), np.int64))
     with pytest.raises(ab.ArrayTypeError, match="out is a list"):
-        be.matrix_multiply(x, w, out=[[0.0] * 4] * 2)  # type: ignore[call-overload]
+        be.matrix_multiply(x, w, out=[[0.0] * 4] * 2)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
 
 
 def test_dot_semantics_and_errors() -> None:
@@ -290,13 +291,15 @@ def test_dot_semantics_and_errors() -> None:
         ab.ShapeError,
         match=r"u has shape \(2, 3, 4\) \(rank 3\); dot takes vectors and matrices only",
     ):
-        be.dot(np.ones((2, 3, 4)), np.ones(4))
+        # pyright knows np.ones((2, 3, 4)) is 3-D, so this is a type error to it too (mypy
+        # sees the shape as tuple[int, ...]).
+        be.dot(np.ones((2, 3, 4)), np.ones(4))  # pyright: ignore[reportCallIssue, reportArgumentType]
     with pytest.raises(
         ab.ShapeError, match=r"dot: u \(3,\) @ v \(4,\): inner dimensions 3 and 4 differ"
     ):
         be.dot(np.ones(3), np.ones(4))
     with pytest.raises(ab.ArrayTypeError, match="v is a list"):
-        be.dot(np.ones(3), [1.0, 2.0, 3.0])  # type: ignore[call-overload]
+        be.dot(np.ones(3), [1.0, 2.0, 3.0])  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
 
 
 def test_transpose_errors() -> None:
@@ -305,12 +308,12 @@ def test_transpose_errors() -> None:
     with pytest.raises(ab.ShapeError, match="x is 0-d"):
         be.transpose(np.array(1.0))
     with pytest.raises(ab.ArrayTypeError, match="x is a tuple"):
-        be.transpose((1, 2))  # type: ignore[call-overload]
+        be.transpose((1, 2))  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
 
 
 def test_asarray_errors() -> None:
     with pytest.raises(ab.DTypeError, match=r"dtype=<class 'numpy\.str_'> is not numeric"):
-        be.asarray([1, 2], dtype=np.str_)  # type: ignore[type-var]
+        be.asarray([1, 2], dtype=np.str_)  # type: ignore[type-var]  # pyright: ignore[reportCallIssue, reportArgumentType]
     with pytest.raises(ab.DTypeError, match="gives dtype '<U1', which is not numeric"):
         be.asarray(["a", "b"])
     with pytest.raises(ab.ShapeError, match="obj is 0-d"):

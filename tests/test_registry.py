@@ -1,5 +1,8 @@
 """The registry: names, factories, entry points, backend_of."""
 
+# These tests set up and tear down the registry's private state on purpose.
+# pyright: reportPrivateUsage=false
+
 from __future__ import annotations
 
 import subprocess
@@ -88,7 +91,7 @@ def test_unknown_backend_lists_the_known_ones() -> None:
 
 def test_register_backend_validates_its_arguments() -> None:
     with pytest.raises(TypeError, match="factory must be callable"):
-        ab.register_backend("bad", 3)  # type: ignore[arg-type]
+        ab.register_backend("bad", 3)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
     with pytest.raises(TypeError, match="name must be a non-empty str"):
         ab.register_backend("", NumPyBackend)
 
@@ -99,11 +102,11 @@ def test_entry_points_are_loaded_lazily(monkeypatch: pytest.MonkeyPatch) -> None
         value="arraybackend.backends.numpy:NumPyBackend",
         group=_registry.ENTRY_POINT_GROUP,
     )
-    monkeypatch.setattr(
-        _registry,
-        "entry_points",
-        lambda group: [ep] if group == _registry.ENTRY_POINT_GROUP else [],
-    )
+
+    def fake_entry_points(group: str) -> list[EntryPoint]:
+        return [ep] if group == _registry.ENTRY_POINT_GROUP else []
+
+    monkeypatch.setattr(_registry, "entry_points", fake_entry_points)
     monkeypatch.setattr(_registry, "_entry_points_loaded", False)
     monkeypatch.setattr(_registry, "_factories", dict(_registry._factories))
     monkeypatch.setattr(_registry, "_instances", dict(_registry._instances))

@@ -90,7 +90,7 @@ def test_unknown_names_fail_before_the_block() -> None:
     ):
         ab.use_backend("nmupy")
     with pytest.raises(TypeError, match="expected a backend name or a backend object, got 3"):
-        ab.set_backend(3)  # type: ignore[call-overload]
+        ab.set_backend(3)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
     assert ab.current_backend() is numpy_backend
 
 

@@ -6,7 +6,11 @@ operation the library would get silently wrong, so the hot path pays nothing.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import SupportsIndex
 
 from arraybackend.errors import ArrayTypeError, BackendMismatchError, DTypeError, ShapeError
 
@@ -64,10 +68,14 @@ def array_type_error(
             f"{op}: {arg} is {describe(obj)}, not a {array_type}; convert it first with "
             f"get_backend({backend!r}).asarray({arg})"
         )
+    from arraybackend._registry import backend_name_for_library  # the registry imports us
+
+    owner = backend_name_for_library(library)
+    fix = f" or use the {owner!r} backend" if owner is not None else ""
     return BackendMismatchError(
         f"{op}: {arg} is {describe(obj)} from {library}, but the {backend} backend works on "
         f"{array_type}; arraybackend never copies between libraries implicitly: convert it "
-        f"with get_backend({backend!r}).asarray(...) or use the {library!r} backend"
+        f"with get_backend({backend!r}).asarray(...){fix}"
     )
 
 
@@ -116,7 +124,10 @@ def matmul_problem(
     for arg, shape in ((x, xs), (w, ws)):
         if (problem := rank_problem(op, arg, shape)) is not None:
             return problem
-    k_x, k_w = xs[-1], ws[-2] if len(ws) >= 2 else ws[0]
+    # Both shapes are non-empty here (rank_problem above); a vector's only axis is its
+    # inner one. Indexed as ws[-2:][0] rather than behind a len() test, which narrows ws
+    # to tuple[()] | tuple[int] for the checkers.
+    k_x, k_w = xs[-1], ws[-2:][0]
     if k_x != k_w:
         hint = ""
         if len(ws) >= 2 and ws[-1] == k_x:
@@ -164,7 +175,8 @@ def transpose_problem(shape: tuple[int, ...], axes: object) -> ShapeError | None
     if axes is None:
         return None
     try:
-        given = tuple(int(a) for a in axes)  # type: ignore[attr-defined]
+        # Untyped callers may pass anything: a non-iterable raises the TypeError caught below.
+        given = tuple(int(a) for a in cast("Iterable[SupportsIndex]", axes))
     except TypeError:
         return ShapeError(f"transpose: axes must be a sequence of ints, got {describe(axes)}")
     ndim = len(shape)

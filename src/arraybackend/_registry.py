@@ -21,10 +21,12 @@ from arraybackend._protocol import Backend
 from arraybackend.errors import BackendMismatchError, BackendUnavailableError, UnknownBackendError
 
 if TYPE_CHECKING:
+    from arraybackend.backends.cupy import CuPyBackend
     from arraybackend.backends.numpy import NumPyBackend
 
 __all__ = [
     "available_backends",
+    "backend_name_for_library",
     "backend_of",
     "backend_status",
     "get_backend",
@@ -71,7 +73,8 @@ def register_backend(name: str, factory: Factory, *, array_module: str | None = 
         The top-level module of the array type the backend works on (e.g. ``"cupy"``), so
         ``backend_of`` can tell whose array it is; defaults to ``factory.array_module``.
     """
-    if not name or not isinstance(name, str):
+    # Callers without a type checker may pass a non-str: the check is for them.
+    if not name or not isinstance(name, str):  # pyright: ignore[reportUnnecessaryIsInstance]
         raise TypeError(f"register_backend: name must be a non-empty str, got {name!r}")
     if not callable(factory):
         raise TypeError(f"register_backend: factory must be callable, got {describe(factory)}")
@@ -119,8 +122,13 @@ def _factory(name: str) -> Factory:
     raise UnknownBackendError(msg)
 
 
+# A literal built-in name gives its class, precise in rank and dtype. Any other ``str`` (a
+# registered or entry-point backend, or a name only known at run time) gives the documented
+# fallback ``Backend[Any]``: its array type is not knowable statically.
 @overload
 def get_backend(name: Literal["numpy"], /, *, device: object = None) -> NumPyBackend: ...
+@overload
+def get_backend(name: Literal["cupy"], /, *, device: int | None = None) -> CuPyBackend: ...
 @overload
 def get_backend(name: str, /, *, device: object = None) -> Backend[Any]: ...
 def get_backend(name: str, /, *, device: object = None) -> Backend[Any]:
@@ -168,14 +176,18 @@ def available_backends() -> tuple[str, ...]:
     return tuple(name for name, s in backend_status().items() if not isinstance(s, Exception))
 
 
+def backend_name_for_library(library: str) -> str | None:
+    """The registered backend whose arrays come from ``library`` (a top-level module)."""
+    if library not in _array_modules and not _entry_points_loaded:
+        _load_entry_points()
+    return _array_modules.get(library)
+
+
 def _owner(x: object) -> Backend[Any]:
     if isinstance(x, np.ndarray):
         return get_backend("numpy")
     library = type(x).__module__.partition(".")[0]
-    name = _array_modules.get(library)
-    if name is None and not _entry_points_loaded:
-        _load_entry_points()
-        name = _array_modules.get(library)
+    name = backend_name_for_library(library)
     if name is None or library not in sys.modules:
         msg = f"backend_of: {describe(x)} is not an array of any registered backend"
         raise TypeError(msg)

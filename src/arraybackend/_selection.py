@@ -8,7 +8,7 @@ Precedence: innermost ``use_backend`` > ``set_backend`` > ``$ARRAYBACKEND`` > ``
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Literal, overload
@@ -18,6 +18,7 @@ from arraybackend._registry import get_backend
 from arraybackend.errors import UnknownBackendError
 
 if TYPE_CHECKING:
+    from arraybackend.backends.cupy import CuPyBackend
     from arraybackend.backends.numpy import NumPyBackend
 
 __all__ = ["ENV_VAR", "current_backend", "set_backend", "use_backend"]
@@ -30,10 +31,13 @@ _from_env: Backend[Any] | None = None
 
 
 def _resolve(backend: str | Backend[Any], caller: str) -> Backend[Any]:
-    given: object = backend  # callers without a type checker pass anything
+    # Callers without a type checker pass anything. The ``object`` local keeps mypy from
+    # calling the final raise unreachable; pyright narrows it on assignment anyway, hence
+    # its marker on the check that typed callers never fail.
+    given: object = backend
     if isinstance(given, str):
         return get_backend(given)
-    if isinstance(given, Backend):
+    if isinstance(given, Backend):  # pyright: ignore[reportUnnecessaryIsInstance]
         return given
     msg = f"{caller}: expected a backend name or a backend object, got {backend!r}"
     raise TypeError(msg)
@@ -60,6 +64,8 @@ def current_backend() -> Backend[Any]:
 @overload
 def set_backend(backend: Literal["numpy"] | NumPyBackend, /) -> NumPyBackend: ...
 @overload
+def set_backend(backend: Literal["cupy"] | CuPyBackend, /) -> CuPyBackend: ...
+@overload
 def set_backend(backend: str | Backend[Any] | None, /) -> Backend[Any]: ...
 def set_backend(backend: str | Backend[Any] | None, /) -> Backend[Any]:
     """Make ``backend`` the process default; ``None`` returns to ``$ARRAYBACKEND``.
@@ -75,6 +81,10 @@ def set_backend(backend: str | Backend[Any] | None, /) -> Backend[Any]:
 def use_backend(
     backend: Literal["numpy"] | NumPyBackend, /
 ) -> AbstractContextManager[NumPyBackend]: ...
+@overload
+def use_backend(
+    backend: Literal["cupy"] | CuPyBackend, /
+) -> AbstractContextManager[CuPyBackend]: ...
 @overload
 def use_backend(backend: str | Backend[Any], /) -> AbstractContextManager[Backend[Any]]: ...
 def use_backend(backend: str | Backend[Any], /) -> AbstractContextManager[Any]:
@@ -92,7 +102,7 @@ def use_backend(backend: str | Backend[Any], /) -> AbstractContextManager[Any]:
 
 
 @contextmanager
-def _use(backend: Backend[Any]) -> Iterator[Backend[Any]]:
+def _use(backend: Backend[Any]) -> Generator[Backend[Any], None, None]:
     token = _selected.set(backend)
     try:
         yield backend

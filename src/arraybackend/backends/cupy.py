@@ -1,22 +1,369 @@
-"""The CuPy backend (placeholder until the CuPy issue lands)."""
+"""The CuPy backend: arrays on a CUDA device.
+
+CuPy is imported by ``CuPyBackend()``, never when this module is imported. The hot path is a
+type check, a device check and one call into CuPy; every other check runs only after CuPy
+failed, or on the slow path that also handles ``out=``, subclasses and 0-d operands.
+
+Nothing moves between host and device, or between devices, unless asked for: a NumPy array
+or an array on another device is refused (``BackendMismatchError``); ``asarray`` copies
+host -> device and ``to_numpy`` device -> host. ``dot`` of two vectors is a 0-d device array,
+so reading it is the caller's (synchronising) choice.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar, overload
 
-from arraybackend.errors import BackendUnavailableError
+import numpy as np
+import numpy.typing as npt
+
+from arraybackend._checks import (
+    array_type_error,
+    dtype_problem,
+    matmul_problem,
+    rank_problem,
+    transpose_problem,
+)
+from arraybackend._registry import get_backend
+from arraybackend._types import Matrix, NDArray, ScalarT, Vector
+from arraybackend.backends._cupy_checks import host_asarray, library_failure, out_dtype_problem
+from arraybackend.backends._cupy_diagnosis import check_cupy
+from arraybackend.errors import (
+    ArrayBackendError,
+    ArrayTypeError,
+    BackendMismatchError,
+    DTypeError,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import cupy
+
+    CuVector: TypeAlias = cupy.ndarray[tuple[int], np.dtype[ScalarT]]
+    CuMatrix: TypeAlias = cupy.ndarray[tuple[int, int], np.dtype[ScalarT]]
+    CuNDArray: TypeAlias = cupy.ndarray[tuple[int, *tuple[int, ...]], np.dtype[ScalarT]]
+    #: What ``dot`` of two vectors returns: a 0-d array, still on the device.
+    CuScalar: TypeAlias = cupy.ndarray[tuple[()], np.dtype[ScalarT]]
+    AnyCuArray: TypeAlias = cupy.ndarray[Any, Any]
+    CuArrayT = TypeVar("CuArrayT", bound=cupy.ndarray[Any, np.dtype[np.number[Any]]])
 
 __all__ = ["CuPyBackend"]
 
+ShapeT = TypeVar("ShapeT", bound=tuple[int, ...])
+_ARRAY_TYPE = "cupy.ndarray"
+# Result kinds we return: int, unsigned, float, complex (a bool result means bool @ bool).
+_PRODUCT_KINDS = "iufc"
+_NUMERIC_KINDS = "biufc"
+
 
 class CuPyBackend:
-    """Arrays on a CUDA device, through CuPy."""
+    """CuPy arrays on one CUDA device.
+
+    Parameters
+    ----------
+    device
+        The CUDA device index to bind; ``None`` follows CuPy's current device (the one a
+        ``with cupy.cuda.Device(i):`` block selects) at each call.
+
+    Raises
+    ------
+    BackendUnavailableError
+        CuPy is missing or broken, or there is no driver, no device or no such device;
+        ``.reason`` says which.
+    """
+
+    __slots__ = (
+        "_Device",
+        "_asarray",
+        "_copyto",
+        "_current",
+        "_device",
+        "_dot",
+        "_matmul",
+        "_may_share",
+        "_ndarray",
+    )
 
     array_module = "cupy"
 
     def __init__(self, device: int | None = None) -> None:
-        raise BackendUnavailableError("cupy", "the CuPy backend is not implemented yet")
+        given: object = device  # callers without a type checker pass anything
+        if given is not None and (not isinstance(given, int) or isinstance(given, bool)):  # pyright: ignore[reportUnnecessaryIsInstance]
+            msg = f"CuPyBackend: device must be a CUDA device index (int) or None, got {device!r}"
+            raise TypeError(msg)
+        check_cupy(device)
+        import cupy
+
+        self._device = device
+        # Bound once: each is one attribute lookup fewer on every call.
+        self._ndarray = cupy.ndarray
+        self._matmul = cupy.matmul
+        self._dot = cupy.dot
+        self._asarray = cupy.asarray
+        self._copyto = cupy.copyto
+        self._may_share = cupy.may_share_memory
+        self._current: Callable[[], int] = cupy.cuda.runtime.getDevice
+        self._Device = cupy.cuda.Device
 
     @property
     def name(self) -> Literal["cupy"]:
+        """``"cupy"``."""
         return "cupy"
+
+    @property
+    def device(self) -> int:
+        """The CUDA device index this backend computes on now."""
+        return self._current() if self._device is None else self._device
+
+    def __repr__(self) -> str:
+        return f"CuPyBackend(device={self._device!r})"
+
+    def owner_of(self, x: AnyCuArray, /) -> CuPyBackend:
+        """The backend bound to the device ``x`` lives on (used by ``backend_of``)."""
+        return get_backend("cupy", device=x.data.device_id)
+
+    # The 2-D overload comes first: mypy infers a protocol's parameter from it.
+    @overload
+    def matrix_multiply(
+        self, x: CuMatrix[ScalarT], w: CuMatrix[ScalarT], /, *, out: CuMatrix[ScalarT] | None = None
+    ) -> CuMatrix[ScalarT]: ...
+    @overload
+    def matrix_multiply(
+        self, x: CuVector[ScalarT], w: CuMatrix[ScalarT], /, *, out: CuVector[ScalarT] | None = None
+    ) -> CuVector[ScalarT]: ...
+    @overload
+    def matrix_multiply(
+        self, x: CuMatrix[ScalarT], w: CuVector[ScalarT], /, *, out: CuVector[ScalarT] | None = None
+    ) -> CuVector[ScalarT]: ...
+    @overload
+    def matrix_multiply(  # type: ignore[overload-overlap]
+        self, x: CuVector[ScalarT], w: CuVector[ScalarT], /, *, out: CuScalar[ScalarT] | None = None
+    ) -> CuScalar[ScalarT]: ...
+    @overload
+    def matrix_multiply(
+        self,
+        x: CuNDArray[ScalarT],
+        w: CuNDArray[ScalarT],
+        /,
+        *,
+        out: CuNDArray[ScalarT] | None = None,
+    ) -> CuNDArray[ScalarT]: ...
+    def matrix_multiply(
+        self, x: AnyCuArray, w: AnyCuArray, /, *, out: AnyCuArray | None = None
+    ) -> Any:
+        """``x @ w`` with ``cupy.matmul`` semantics (those of ``np.matmul``), on the device.
+
+        An ``out`` that overlaps ``x`` or ``w`` is handled: the product goes to a temporary
+        first (cuBLAS results are undefined when output and input overlap).
+
+        Raises
+        ------
+        ShapeError
+            A 0-d operand, different inner dimensions, batch dimensions that do not
+            broadcast, or an ``out`` of the wrong shape.
+        DTypeError
+            ``bool @ bool``, or a result ``out`` cannot hold.
+        ArrayTypeError
+            An operand that is not a ``cupy.ndarray``; ``BackendMismatchError`` if it is a
+            NumPy (or other library's) array, or a CuPy array on another device.
+        """
+        nd = self._ndarray
+        if out is None and type(x) is nd is type(w) and x.ndim and w.ndim:
+            device = self._current() if self._device is None else self._device
+            if x.data.device_id == device == w.data.device_id:
+                try:
+                    z = self._on(device, self._matmul, x, w)
+                except (ValueError, TypeError) as err:
+                    raise self._failure("matrix_multiply", {"x": x, "w": w}, err) from err
+                except (ImportError, OSError) as err:
+                    raise library_failure("matrix_multiply", err) from err
+                if z.dtype.kind in _PRODUCT_KINDS:
+                    return z
+        return self._checked(self._matmul, "matrix_multiply", {"x": x, "w": w, "out": out})
+
+    @overload
+    def transpose(
+        self, x: CuMatrix[ScalarT], /, axes: Sequence[int] | None = None
+    ) -> CuMatrix[ScalarT]: ...
+    @overload
+    def transpose(
+        self, x: CuVector[ScalarT], /, axes: Sequence[int] | None = None
+    ) -> CuVector[ScalarT]: ...
+    @overload
+    def transpose(
+        self, x: CuNDArray[ScalarT], /, axes: Sequence[int] | None = None
+    ) -> CuNDArray[ScalarT]: ...
+    def transpose(self, x: AnyCuArray, /, axes: Sequence[int] | None = None) -> Any:
+        """A view of ``x`` with its axes reversed, or permuted by ``axes``; never a copy."""
+        mismatch = self._operand_problem("transpose", "x", x)
+        if mismatch is not None:
+            raise mismatch
+        if axes is None and x.ndim:
+            return x.T
+        problem = transpose_problem(x.shape, axes)
+        if problem is not None:
+            raise problem
+        return x.transpose(axes)
+
+    @overload
+    def dot(self, u: CuMatrix[ScalarT], v: CuMatrix[ScalarT], /) -> CuMatrix[ScalarT]: ...
+    @overload
+    def dot(self, u: CuVector[ScalarT], v: CuMatrix[ScalarT], /) -> CuVector[ScalarT]: ...
+    @overload
+    def dot(self, u: CuMatrix[ScalarT], v: CuVector[ScalarT], /) -> CuVector[ScalarT]: ...
+    @overload
+    def dot(self, u: CuVector[ScalarT], v: CuVector[ScalarT], /) -> CuScalar[ScalarT]: ...
+    def dot(self, u: AnyCuArray, v: AnyCuArray, /) -> Any:
+        """``cupy.dot`` for vectors and matrices: vector . vector is a 0-d device array.
+
+        Operands of rank 3 or more raise ``ShapeError``: use ``matrix_multiply`` for stacks.
+        """
+        nd = self._ndarray
+        if type(u) is nd is type(v) and 0 < u.ndim < 3 and 0 < v.ndim < 3:
+            device = self._current() if self._device is None else self._device
+            if u.data.device_id == device == v.data.device_id:
+                try:
+                    z = self._on(device, self._dot, u, v)
+                except (ValueError, TypeError) as err:
+                    raise self._failure("dot", {"u": u, "v": v}, err) from err
+                except (ImportError, OSError) as err:
+                    raise library_failure("dot", err) from err
+                if z.dtype.kind in _PRODUCT_KINDS:
+                    return z
+        return self._checked(self._dot, "dot", {"u": u, "v": v, "out": None})
+
+    @overload
+    def asarray(self, obj: CuArrayT, /, *, dtype: None = None) -> CuArrayT: ...
+    @overload
+    def asarray(self, obj: Matrix[ScalarT], /, *, dtype: None = None) -> CuMatrix[ScalarT]: ...
+    @overload
+    def asarray(self, obj: Vector[ScalarT], /, *, dtype: None = None) -> CuVector[ScalarT]: ...
+    @overload
+    def asarray(self, obj: NDArray[ScalarT], /, *, dtype: None = None) -> CuNDArray[ScalarT]: ...
+    @overload
+    def asarray(
+        self, obj: npt.ArrayLike, /, *, dtype: type[ScalarT] | np.dtype[ScalarT]
+    ) -> CuNDArray[ScalarT]: ...
+    @overload
+    def asarray(self, obj: npt.ArrayLike, /, *, dtype: None = None) -> CuNDArray[Any]: ...
+    def asarray(self, obj: object, /, *, dtype: Any = None) -> Any:
+        """``obj`` (a NumPy array, nested lists, ...) copied to this backend's device.
+
+        A CuPy array already on the device (and of that dtype) is returned as it is; one on
+        another device is copied to this one, since asking for it is explicit.
+
+        Examples
+        --------
+        >>> import arraybackend as ab
+        >>> be = ab.get_backend("cupy")  # doctest: +SKIP
+        >>> be.to_numpy(be.asarray([[1.0, 2.0]]))  # doctest: +SKIP
+        array([[1., 2.]])
+        """
+        if dtype is not None and np.dtype(dtype).kind not in _NUMERIC_KINDS:
+            raise DTypeError(
+                f"asarray: dtype={dtype!r} is not numeric; pass an integer, floating or "
+                f"complex dtype such as np.float32"
+            )
+        device = self.device
+        if isinstance(obj, self._ndarray):
+            # isinstance cannot know the shape and dtype: pyright calls them unknown.
+            array: AnyCuArray = obj  # pyright: ignore[reportUnknownVariableType]
+            if not array.ndim:
+                raise rank_problem("asarray", "obj", ()) or AssertionError
+            return self._on(device, self._asarray, array, dtype)
+        # Host data is read (and checked) by NumPy first, so the errors are the NumPy
+        # backend's; a NumPy array costs nothing here, other data is read once either way.
+        host = host_asarray(obj, dtype)
+        return self._on(device, self._asarray, host)
+
+    def to_numpy(
+        self, x: cupy.ndarray[ShapeT, np.dtype[ScalarT]], /
+    ) -> np.ndarray[ShapeT, np.dtype[ScalarT]]:
+        """``x`` copied to the host (this waits for the device to finish computing ``x``)."""
+        problem = self._operand_problem("to_numpy", "x", x)
+        if problem is not None:
+            raise problem
+        return x.get()
+
+    # -- the slow path ------------------------------------------------------------------
+
+    def _on(self, device: int, fn: Callable[..., Any], *args: object) -> Any:
+        """``fn(*args)`` with ``device`` current (switching only when it is not)."""
+        if self._device is None or self._current() == device:
+            return fn(*args)
+        with self._Device(device):
+            return fn(*args)
+
+    def _operand_problem(self, op: str, arg: str, a: object) -> ArrayTypeError | None:
+        """``a`` is not a CuPy array, or lives on another device."""
+        if not isinstance(a, self._ndarray):
+            return array_type_error(op, arg, a, backend="cupy", array_type=_ARRAY_TYPE)
+        device = self.device
+        if a.data.device_id != device:
+            return BackendMismatchError(
+                f"{op}: {arg} is on CUDA device {a.data.device_id}, but this backend computes on "
+                f"device {device}; arraybackend never copies between devices implicitly: "
+                f"copy it with get_backend('cupy', device={device}).asarray({arg}), or use "
+                f"get_backend('cupy', device={a.data.device_id})"
+            )
+        return None
+
+    def _problem(self, op: str, operands: dict[str, Any]) -> ArrayBackendError | None:
+        """What is wrong with these operands (``out`` last, possibly None), or None."""
+        for arg, a in operands.items():
+            if a is not None and (problem := self._operand_problem(op, arg, a)) is not None:
+                return problem
+        (x_name, x), (w_name, w) = list(operands.items())[:2]
+        out = operands.get("out")
+        most = 2 if op == "dot" else None
+        return (
+            dtype_problem(op, {x_name: x.dtype, w_name: w.dtype})
+            or rank_problem(op, x_name, x.shape, most=most)
+            or rank_problem(op, w_name, w.shape, most=most)
+            or matmul_problem(
+                op, x.shape, w.shape, None if out is None else out.shape, names=(x_name, w_name)
+            )
+            or out_dtype_problem(op, x, w, out)
+        )
+
+    def _failure(
+        self, op: str, operands: dict[str, Any], err: BaseException | None = None
+    ) -> ArrayBackendError:
+        """The clear error for operands CuPy refused, or whose result we refuse."""
+        problem = self._problem(op, operands)
+        if problem is not None:
+            return problem
+        # pragma: no cover - a CuPy failure we do not know how to explain
+        return ArrayBackendError(f"{op}: CuPy refused the operands: {err}")
+
+    def _checked(self, fn: Callable[..., Any], op: str, operands: dict[str, Any]) -> Any:
+        """The general path (``out=``, subclasses, errors): validate first, then compute."""
+        problem = self._problem(op, operands)
+        if problem is not None:
+            raise problem
+        x, w, out = operands.values()
+        device = self.device
+        try:
+            if out is None:
+                return self._on(device, fn, x, w)  # bool @ bool was refused above
+            # cuBLAS leaves the result undefined when out overlaps an input, and CuPy has
+            # refused an out of another dtype (NotImplementedError): go through a temporary
+            # and cast on the copy, as NumPy would ('same_kind', checked above).
+            if (
+                out.dtype != np.result_type(x.dtype, w.dtype)
+                or self._may_share(out, x)
+                or self._may_share(out, w)
+            ):
+                self._on(device, self._copyto, out, self._on(device, fn, x, w))
+                return out
+            return self._on(device, _matmul_into, fn, x, w, out)
+        except (ValueError, TypeError) as err:
+            raise self._failure(op, operands, err) from err
+        except (ImportError, OSError) as err:
+            raise library_failure(op, err) from err
+
+
+def _matmul_into(fn: Callable[..., Any], x: object, w: object, out: object) -> Any:
+    return fn(x, w, out=out)

@@ -3,9 +3,11 @@
 The hot path is a type check and one call into NumPy; every other check runs only after
 NumPy failed, or on the slow path that also handles ``out=``, subclasses and N-D stacks.
 
-For operands of rank 1 and 2 the product is computed by ``ndarray.dot``, which reaches
-the same BLAS kernel as ``np.matmul`` (bit-identical results, checked in the tests) but
-skips the generalized-ufunc set-up, about 0.5 us a call.
+For operands of rank 1 and 2 (and more than one element) the product is computed by
+``ndarray.dot``, which reaches the same BLAS kernel as ``np.matmul`` for BLAS-ready layouts
+(bit-identical results, tested) but skips the generalized-ufunc set-up, about 0.5 us a
+call. For strided views ``np.matmul`` runs its own loop while ``ndarray.dot`` gathers the
+operand into a buffer for BLAS: both within the same error bound, not bit-identical.
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ _asarray = np.asarray
 # Result kinds we return: int, unsigned, float, complex. A bool result means bool @ bool;
 # an object result means an object operand.
 _PRODUCT_KINDS = "iufc"
+_NUMERIC_SCALARS = frozenset(
+    t for t in np.sctypeDict.values() if np.dtype(t).kind in _PRODUCT_KINDS
+)
 _ARRAY_TYPE = "numpy.ndarray"
 
 ArrayT = TypeVar("ArrayT", bound=np.ndarray[Any, np.dtype[np.number[Any]]])
@@ -148,7 +153,17 @@ class NumPyBackend:
             An operand that is not a ``numpy.ndarray`` (``BackendMismatchError`` if it is
             an array of another library).
         """
-        if out is None and type(x) is _ndarray is type(w) and 0 < x.ndim < 3 and 0 < w.ndim < 3:
+        # The fast path (see the module docstring); `in (1, 2)` is a constant tuple, about
+        # 25 ns cheaper than chained comparisons. One-element operands are left to np.matmul:
+        # ndarray.dot scales by them with BLAS axpy, which skips a 0 factor (0 * NaN -> 0).
+        if (
+            out is None
+            and type(x) is _ndarray is type(w)
+            and x.ndim in (1, 2)
+            and w.ndim in (1, 2)
+            and x.size > 1
+            and w.size > 1
+        ):
             try:
                 z = _dot(x, w)
                 if z.dtype.kind in _PRODUCT_KINDS:
@@ -175,7 +190,8 @@ class NumPyBackend:
         """A view of ``x`` with its axes reversed, or permuted by ``axes``; never a copy."""
         if axes is None and type(x) is _ndarray and x.ndim:
             return x.T
-        if not isinstance(x, _ndarray):
+        # Untyped callers reach here with anything; typed ones only with an ndarray.
+        if not isinstance(x, _ndarray):  # pyright: ignore[reportUnnecessaryIsInstance]
             raise array_type_error("transpose", "x", x, backend="numpy", array_type=_ARRAY_TYPE)
         problem = transpose_problem(x.shape, axes)
         if problem is not None:
@@ -197,15 +213,24 @@ class NumPyBackend:
         last axis of ``u`` with the second-to-last of ``v``, which is rarely what is
         meant): use ``matrix_multiply`` for stacks of matrices.
         """
-        if type(u) is _ndarray is type(v) and 0 < u.ndim < 3 and 0 < v.ndim < 3:
+        if (
+            type(u) is _ndarray is type(v)
+            and u.ndim in (1, 2)
+            and v.ndim in (1, 2)
+            and u.size > 1
+            and v.size > 1
+        ):
             try:
                 z = _dot(u, v)
-                if z.dtype.kind in _PRODUCT_KINDS:
+                # vector . vector gives a NumPy scalar: its type is cheaper to test than its dtype.
+                if type(z) in _NUMERIC_SCALARS or z.dtype.kind in _PRODUCT_KINDS:
                     return z
             except (ValueError, TypeError, AttributeError) as err:
                 raise _failure("dot", {"u": u, "v": v}, err) from err
             raise _failure("dot", {"u": u, "v": v})
-        return _checked(_dot, "dot", {"u": u, "v": v})
+        # np.matmul equals np.dot for ranks 1 and 2 (_checked refuses others) and keeps IEEE
+        # semantics for one-element operands.
+        return _checked(_matmul, "dot", {"u": u, "v": v})
 
     @overload
     def asarray(self, obj: ArrayT, /, *, dtype: None = None) -> ArrayT: ...
@@ -248,11 +273,22 @@ class NumPyBackend:
             raise rank_problem("asarray", "obj", ()) or AssertionError
         return a
 
-    def to_numpy(self, x: NDArray[ScalarT], /) -> NDArray[ScalarT]:
-        """``x`` itself: NumPy arrays already live on the host (no copy)."""
-        if not isinstance(x, _ndarray):
-            raise array_type_error("to_numpy", "x", x, backend="numpy", array_type=_ARRAY_TYPE)
-        return x
+    @overload
+    def to_numpy(self, x: ArrayT, /) -> ArrayT: ...
+    @overload
+    def to_numpy(self, x: ScalarT, /) -> np.ndarray[tuple[()], np.dtype[ScalarT]]: ...
+    def to_numpy(self, x: object, /) -> Any:
+        """``x`` itself: NumPy arrays already live on the host (no copy).
+
+        A NumPy scalar (what ``dot`` of two vectors returns) becomes a 0-d array.
+        """
+        # isinstance cannot know shape and dtype: pyright calls them Unknown, mypy Any; the
+        # overloads above give callers the precise types.
+        if isinstance(x, _ndarray):
+            return x  # pyright: ignore[reportUnknownVariableType]
+        if isinstance(x, np.generic):
+            return _asarray(x)  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+        raise array_type_error("to_numpy", "x", x, backend="numpy", array_type=_ARRAY_TYPE)
 
 
 def _checked(fn: Any, op: str, operands: dict[str, Any]) -> Any:

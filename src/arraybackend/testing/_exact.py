@@ -1,0 +1,277 @@
+"""Exact products and the floating-point error bounds every computed product must meet.
+
+The exact value of each element of ``x @ w`` is computed from the host inputs with
+``fractions.Fraction`` (integers with Python ``int``), so it carries no rounding at all.
+
+Bounds (Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed., 3.1 and 3.6),
+with ``gamma_k = k*u / (1 - k*u)`` and ``u`` the unit round-off (``2**-p`` for a ``p``-bit
+significand):
+
+* real, length-``k`` inner product, any order of summation, with or without FMA:
+  ``|fl(x.w) - x.w| <= gamma_k * (|x|.|w|)`` with the ``u`` of the dtype the sum is
+  accumulated in; plus ``k * eta`` for products that underflow (``eta`` the smallest
+  subnormal; additions that underflow are exact).
+* complex: each component of a complex inner product of length ``k`` is a real inner
+  product of length ``2k`` (``Re = sum(xr*wr - xi*wi)``), whichever way it is evaluated
+  (complex multiply-then-add, or as real GEMMs), so it is checked component by component:
+  ``|Re err| <= gamma_2k * sum(|xr||wr| + |xi||wi|)`` and
+  ``|Im err| <= gamma_2k * sum(|xr||wi| + |xi||wr|)``, ``u`` that of the real part
+  (complex64: float32's). This avoids irrational moduli and is tighter than
+  ``sqrt(2) * gamma_2k * (|x|.|w|)``. Gauss's three-multiplication trick is *not*
+  covered: its error is not componentwise small.
+* float16: NumPy (``HALF_dot``, the matmul inner loop) and cuBLAS accumulate float16
+  products in float32 and round once to float16, so the sum carries float32's
+  ``gamma_k`` and one final float16 rounding:
+  ``u16*|s| + (1 + u16) * (gamma_k(u32) * (|x|.|w|) + k*eta32) + eta16/2``. (float16's
+  own ``gamma_k(u16)`` would be 8192 times looser: it would let a wrong float16 kernel
+  pass.) A backend that accumulates in float16 needs ``accumulate={float16: float16}``.
+* integer results are exact (the strategies bound the values so nothing overflows).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, TypeAlias
+
+import numpy as np
+
+__all__ = [
+    "DEFAULT_ACCUMULATE",
+    "HostArray",
+    "ValueCheck",
+    "check_product",
+    "gamma",
+    "unit_roundoff",
+]
+
+HostArray: TypeAlias = np.ndarray[Any, np.dtype[Any]]
+
+#: Result dtype -> dtype the reference (NumPy) and CuPy accumulate inner products in.
+DEFAULT_ACCUMULATE: Mapping[np.dtype[Any], np.dtype[Any]] = {
+    np.dtype(np.float16): np.dtype(np.float32)
+}
+
+
+def unit_roundoff(dtype: np.dtype[Any]) -> Fraction:
+    """``u = 2**-p`` for a floating or complex dtype with a ``p``-bit significand."""
+    return Fraction(float(np.finfo(dtype).eps)) / 2
+
+
+def _tiny(dtype: np.dtype[Any]) -> Fraction:
+    """The smallest positive subnormal of a floating dtype."""
+    return Fraction(float(np.finfo(dtype).smallest_subnormal))
+
+
+def gamma(k: int, u: Fraction) -> Fraction:
+    """``gamma_k = k*u / (1 - k*u)``; requires ``k*u < 1``."""
+    if k * u >= 1:
+        msg = f"gamma: k*u = {float(k * u)} >= 1; the inner-product bound needs k*u < 1"
+        raise ValueError(msg)
+    return k * u / (1 - k * u)
+
+
+@dataclass(frozen=True)
+class ValueCheck:
+    """The outcome of comparing one computed product with the exact product."""
+
+    dtype: str
+    elements: int
+    max_ratio: float
+    worst: str
+
+
+def _split(v: Any) -> tuple[Fraction, Fraction]:
+    c = complex(v)
+    return Fraction(c.real), Fraction(c.imag)
+
+
+def _class(v: float) -> str:
+    if math.isnan(v):
+        return "nan"
+    return "+inf" if v == math.inf else ("-inf" if v == -math.inf else "finite")
+
+
+def _classes(v: Any) -> tuple[str, str]:
+    c = complex(v)
+    return _class(c.real), _class(c.imag)
+
+
+def _sum_class(products: list[float]) -> str:
+    """The IEEE class of a sum, whatever its order: NaN wins, then inf + -inf is NaN."""
+    if any(math.isnan(p) for p in products):
+        return "nan"
+    pos, neg = math.inf in products, -math.inf in products
+    return "nan" if pos and neg else ("+inf" if pos else ("-inf" if neg else "finite"))
+
+
+def _ieee_classes(terms: list[tuple[Any, Any]], complex_: bool) -> tuple[str, str]:
+    """The IEEE 754 class of each component of ``sum(a*b)``, complex the naive way.
+
+    Python floats follow IEEE here (``inf * 0`` is NaN); finite products do not overflow
+    because the strategies bound the finite values.
+    """
+    if not complex_:
+        return _sum_class([float(a) * float(b) for a, b in terms]), "finite"
+    pairs = [(complex(a), complex(b)) for a, b in terms]
+    re = [a.real * b.real for a, b in pairs] + [-(a.imag * b.imag) for a, b in pairs]
+    im = [a.real * b.imag for a, b in pairs] + [a.imag * b.real for a, b in pairs]
+    return _sum_class(re), _sum_class(im)
+
+
+def _promote(x: HostArray, w: HostArray) -> tuple[HostArray, HostArray, tuple[int, ...]]:
+    """``x`` and ``w`` as stacks of matrices with the broadcast batch, and the result shape."""
+    xs = x[None, :] if x.ndim == 1 else x
+    ws = w[:, None] if w.ndim == 1 else w
+    batch = np.broadcast_shapes(xs.shape[:-2], ws.shape[:-2])
+    xs = np.broadcast_to(xs, batch + xs.shape[-2:])
+    ws = np.broadcast_to(ws, batch + ws.shape[-2:])
+    shape = batch + xs.shape[-2:-1] * (x.ndim > 1) + ws.shape[-1:] * (w.ndim > 1)
+    return xs, ws, shape
+
+
+def check_product(
+    z: HostArray,
+    x: HostArray,
+    w: HostArray,
+    *,
+    reference: HostArray | None = None,
+    accumulate: Mapping[np.dtype[Any], np.dtype[Any]] | None = None,
+    who: str = "result",
+) -> ValueCheck:
+    """Check every element of ``z`` against the exact ``x @ w`` within its error bound.
+
+    Parameters
+    ----------
+    z
+        The computed product, on the host, with ``np.matmul``'s shape.
+    x, w
+        The host factors.
+    reference
+        The reference's product: where an element's inputs are not all finite it has no
+        exact value, and ``z`` must be NaN / ±Inf exactly where ``reference`` is.
+    accumulate
+        Result dtype -> accumulation dtype (default ``DEFAULT_ACCUMULATE``).
+    who
+        Names ``z`` in the failure message.
+
+    Returns
+    -------
+    ValueCheck
+        The number of elements checked and the largest error-to-bound ratio.
+
+    Raises
+    ------
+    AssertionError
+        With the worst element, its computed and exact value, its error and its bound.
+    """
+    acc_map = DEFAULT_ACCUMULATE if accumulate is None else accumulate
+    xs, ws, shape = _promote(x, w)
+    if z.shape != shape:
+        raise AssertionError(f"{who}: shape {z.shape} but x @ w has shape {shape}")
+    dtype = z.dtype
+    k = xs.shape[-1]
+    flat_z = z.reshape(-1).tolist()
+    xl: Any = xs.tolist()
+    wl: Any = ws.tolist()
+    batch = xs.shape[:-2]
+    m, n = xs.shape[-2], ws.shape[-1]
+    ref_flat = None if reference is None else reference.reshape(-1).tolist()
+    worst, worst_text = 0.0, "no element"
+    failed: str | None = None
+    for index, (b, i, j) in enumerate(
+        itertools.product(itertools.product(*map(range, batch)), range(m), range(n))
+    ):
+        row, col = xl, wl
+        for axis in b:
+            row, col = row[axis], col[axis]
+        terms = [(row[i][t], col[t][j]) for t in range(k)]
+        computed = flat_z[index]
+        where = f"element {tuple(int(i) for i in np.unravel_index(index, shape))}"
+        ratio, text = _element(dtype, k, terms, computed, acc_map, ref_flat, index)
+        if ratio > worst or worst_text == "no element":
+            worst, worst_text = ratio, f"{where}: {text}"
+        if ratio > 1 and failed is None:
+            failed = f"{where}: {text}"
+    if failed is not None:
+        # Report the worst element: the first failing one may be a milder case.
+        msg = f"{who} ({dtype}, k={k}): values exceed the error bound; worst {worst_text}"
+        raise AssertionError(msg)
+    return ValueCheck(str(dtype), len(flat_z), worst, worst_text)
+
+
+def _element(
+    dtype: np.dtype[Any],
+    k: int,
+    terms: list[tuple[Any, Any]],
+    computed: Any,
+    acc_map: Mapping[np.dtype[Any], np.dtype[Any]],
+    ref_flat: list[Any] | None,
+    index: int,
+) -> tuple[float, str]:
+    """The error-to-bound ratio of one element (inf when it fails outright), and a text."""
+    if dtype.kind in "biu":
+        exact_int = sum(int(a) * int(b) for a, b in terms)
+        ok = int(computed) == exact_int
+        return (0.0 if ok else float("inf")), f"computed {computed!r}, exact {exact_int}"
+    finite = all(np.isfinite(a) and np.isfinite(b) for a, b in terms)
+    if not finite:
+        if ref_flat is None:
+            # No exact value exists: the reference is not checked here, only compared with.
+            return 0.0, f"non-finite inputs: computed {computed!r} (not checked)"
+        # IEEE 754 says which components are NaN / +-Inf. A BLAS may skip a zero
+        # multiplier and lose a NaN (NumPy's reference does, see docs/parity.md): a
+        # backend that agrees with the reference's classes passes as well.
+        expected = ref_flat[index]
+        got_class = _classes(computed)
+        same = got_class in (_ieee_classes(terms, dtype.kind == "c"), _classes(expected))
+        text = f"non-finite inputs: computed {computed!r}, reference {expected!r}"
+        return (0.0 if same else float("inf")), text
+    if not np.isfinite(computed):
+        return float("inf"), f"computed {computed!r} from finite inputs"
+    complex_ = dtype.kind == "c"
+    got_re, got_im = _split(computed)
+    if complex_:
+        pairs = [(_split(a), _split(b)) for a, b in terms]
+        exact_re = sum((ar * br - ai * bi for (ar, ai), (br, bi) in pairs), Fraction(0))
+        exact_im = sum((ar * bi + ai * br for (ar, ai), (br, bi) in pairs), Fraction(0))
+        mag_re = sum((abs(ar * br) + abs(ai * bi) for (ar, ai), (br, bi) in pairs), Fraction(0))
+        mag_im = sum((abs(ar * bi) + abs(ai * br) for (ar, ai), (br, bi) in pairs), Fraction(0))
+        components = [("re ", exact_re, mag_re, got_re), ("im ", exact_im, mag_im, got_im)]
+    else:
+        products = [Fraction(a) * Fraction(b) for a, b in terms]
+        exact = sum(products, Fraction(0))
+        components = [("", exact, sum(map(abs, products), Fraction(0)), got_re)]
+    length = 2 * k if complex_ else k
+    worst_ratio, worst_text = 0.0, ""
+    for label, exact, mag, got in components:
+        bound = _bound(dtype, length, mag, exact, acc_map)
+        err = abs(got - exact)
+        ratio = float(err / bound) if bound else (0.0 if err == 0 else float("inf"))
+        if ratio >= worst_ratio:
+            worst_ratio = ratio
+            worst_text = (
+                f"{label}computed {float(got)!r}, exact {float(exact)!r}, "
+                f"error {float(err):.3g}, bound {float(bound):.3g}, ratio {ratio:.3g}"
+            )
+    return worst_ratio, worst_text
+
+
+def _bound(
+    dtype: np.dtype[Any],
+    length: int,
+    magnitude: Fraction,
+    exact: Fraction,
+    acc_map: Mapping[np.dtype[Any], np.dtype[Any]],
+) -> Fraction:
+    """The error bound of one real inner product of ``length`` terms (see the module doc)."""
+    real = np.dtype(dtype.char.lower()) if dtype.kind == "c" else dtype
+    acc = acc_map.get(real, real)
+    accumulated = gamma(length, unit_roundoff(acc)) * magnitude + length * _tiny(acc)
+    if acc == real:
+        return accumulated
+    u = unit_roundoff(real)
+    return u * abs(exact) + (1 + u) * accumulated + _tiny(real) / 2

@@ -1,0 +1,1 @@
+# Only cupyx.profiler, for benchmarks/bench_cupy.py; see cupy/__init__.pyi.
