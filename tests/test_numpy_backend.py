@@ -333,3 +333,22 @@ def test_asarray_errors() -> None:
 def test_a_times_its_transpose_is_symmetric(a: np.ndarray[Any, Any]) -> None:
     z = np.asarray(be.matrix_multiply(a, be.transpose(a)))
     np.testing.assert_array_equal(z, np.asarray(z).T)
+
+
+@pytest.mark.parametrize(
+    "shapes", [((200, 100), (100, 3)), ((3, 100), (100, 200)), ((20000,), (20000,))]
+)
+def test_large_operands_take_np_matmul_and_keep_the_checks(
+    shapes: tuple[tuple[int, ...], tuple[int, ...]],
+) -> None:
+    # Above _DOT_MAX_SIZE elements the product is np.matmul's own: identical, and the same
+    # errors apply.
+    xs, ws = shapes
+    x, w = rng.standard_normal(xs), rng.standard_normal(ws)
+    np.testing.assert_array_equal(be.matrix_multiply(x, w), np.matmul(x, w), strict=True)
+    with pytest.raises(ab.ShapeError, match="inner dimensions"):
+        be.matrix_multiply(x, np.ones((ws[0] + 1, 2)))
+    with pytest.raises(ab.DTypeError, match="both bool"):
+        be.matrix_multiply(x.astype(bool), w.astype(bool))
+    with pytest.raises(ab.DTypeError, match="'object'"):
+        be.matrix_multiply(x.astype(object), w)
