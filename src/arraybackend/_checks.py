@@ -21,6 +21,7 @@ __all__ = [
     "dtype_problem",
     "matmul_problem",
     "matmul_result_shape",
+    "product_problem",
     "rank_problem",
     "transpose_problem",
 ]
@@ -166,6 +167,27 @@ def dtype_problem(op: str, operands: dict[str, Any]) -> DTypeError | None:
             f"rather than counts; cast one with .astype(np.int64)"
         )
     return None
+
+
+def product_problem(
+    op: str,
+    x: tuple[str, tuple[int, ...], Any],
+    w: tuple[str, tuple[int, ...], Any],
+    out_shape: tuple[int, ...] | None = None,
+) -> ShapeError | DTypeError | None:
+    """What is wrong with the factors of ``x @ w``, each given as (name, shape, NumPy dtype).
+
+    The order every backend reports in: dtypes, then ranks (``dot`` takes ranks 1 and 2
+    only), then inner and batch dimensions and the shape of ``out``.
+    """
+    (x_name, xs, x_dtype), (w_name, ws, w_dtype) = x, w
+    most = 2 if op == "dot" else None
+    return (
+        dtype_problem(op, {x_name: x_dtype, w_name: w_dtype})
+        or rank_problem(op, x_name, xs, most=most)
+        or rank_problem(op, w_name, ws, most=most)
+        or matmul_problem(op, xs, ws, out_shape, names=(x_name, w_name))
+    )
 
 
 def transpose_problem(shape: tuple[int, ...], axes: object) -> ShapeError | None:

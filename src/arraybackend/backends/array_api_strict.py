@@ -23,8 +23,7 @@ from array_api_strict._array_object import Array
 from arraybackend._checks import (
     array_type_error,
     describe,
-    dtype_problem,
-    matmul_problem,
+    product_problem,
     rank_problem,
     transpose_problem,
 )
@@ -133,13 +132,11 @@ class ArrayAPIStrictBackend:
         arrays: dict[str, Array] = {k: v for k, v in operands.items() if isinstance(v, Array)}
         (x_name, x), (w_name, w) = list(arrays.items())[:2]
         out = arrays.get("out")
-        return (
-            dtype_problem(op, {x_name: _np_dtype(x), w_name: _np_dtype(w)})
-            or rank_problem(op, x_name, x.shape, most=2 if op == "dot" else None)
-            or rank_problem(op, w_name, w.shape, most=2 if op == "dot" else None)
-            or matmul_problem(
-                op, x.shape, w.shape, None if out is None else out.shape, names=(x_name, w_name)
-            )
+        return product_problem(
+            op,
+            (x_name, x.shape, _np_dtype(x)),
+            (w_name, w.shape, _np_dtype(w)),
+            None if out is None else out.shape,
         )
 
     def _matmul(self, op: str, operands: dict[str, object]) -> Array:

@@ -20,8 +20,7 @@ import numpy.typing as npt
 
 from arraybackend._checks import (
     array_type_error,
-    dtype_problem,
-    matmul_problem,
+    product_problem,
     rank_problem,
     transpose_problem,
 )
@@ -317,16 +316,12 @@ class CuPyBackend:
                 return problem
         (x_name, x), (w_name, w) = list(operands.items())[:2]
         out = operands.get("out")
-        most = 2 if op == "dot" else None
-        return (
-            dtype_problem(op, {x_name: x.dtype, w_name: w.dtype})
-            or rank_problem(op, x_name, x.shape, most=most)
-            or rank_problem(op, w_name, w.shape, most=most)
-            or matmul_problem(
-                op, x.shape, w.shape, None if out is None else out.shape, names=(x_name, w_name)
-            )
-            or out_dtype_problem(op, x, w, out)
-        )
+        return product_problem(
+            op,
+            (x_name, x.shape, x.dtype),
+            (w_name, w.shape, w.dtype),
+            None if out is None else out.shape,
+        ) or out_dtype_problem(op, x, w, out)
 
     def _failure(
         self, op: str, operands: dict[str, Any], err: BaseException | None = None

@@ -21,8 +21,7 @@ import numpy.typing as npt
 from arraybackend._checks import (
     array_type_error,
     describe,
-    dtype_problem,
-    matmul_problem,
+    product_problem,
     rank_problem,
     transpose_problem,
 )
@@ -66,14 +65,11 @@ def _problem(op: str, operands: dict[str, Any]) -> ArrayBackendError | None:
             return array_type_error(op, arg, a, backend="numpy", array_type=_ARRAY_TYPE)
     (x_name, x), (w_name, w) = list(operands.items())[:2]
     out = operands.get("out")
-    most = 2 if op == "dot" else None
-    return (
-        dtype_problem(op, {x_name: x.dtype, w_name: w.dtype})
-        or rank_problem(op, x_name, x.shape, most=most)
-        or rank_problem(op, w_name, w.shape, most=most)
-        or matmul_problem(
-            op, x.shape, w.shape, None if out is None else out.shape, names=(x_name, w_name)
-        )
+    return product_problem(
+        op,
+        (x_name, x.shape, x.dtype),
+        (w_name, w.shape, w.dtype),
+        None if out is None else out.shape,
     )
 
 
