@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tracemalloc
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
@@ -352,3 +352,13 @@ def test_large_operands_take_np_matmul_and_keep_the_checks(
         be.matrix_multiply(x.astype(bool), w.astype(bool))
     with pytest.raises(ab.DTypeError, match="'object'"):
         be.matrix_multiply(x.astype(object), w)
+
+
+def test_asarray_refuses_device_memory() -> None:
+    class DeviceArray:  # what CuPy, Numba and PyTorch-on-CUDA arrays expose
+        __cuda_array_interface__: ClassVar[dict[str, object]] = {"shape": (2,), "typestr": "<f8"}
+
+    with pytest.raises(
+        ab.BackendMismatchError, match=r"is device memory; .* use its own backend's to_numpy"
+    ):
+        be.asarray(DeviceArray())  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType, reportCallIssue]

@@ -12,6 +12,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from typing import SupportsIndex
 
+import numpy as np
+
 from arraybackend.errors import ArrayTypeError, BackendMismatchError, DTypeError, ShapeError
 
 __all__ = [
@@ -21,6 +23,7 @@ __all__ = [
     "dtype_problem",
     "matmul_problem",
     "matmul_result_shape",
+    "out_dtype_problem",
     "product_problem",
     "rank_problem",
     "transpose_problem",
@@ -167,6 +170,19 @@ def dtype_problem(op: str, operands: dict[str, Any]) -> DTypeError | None:
             f"rather than counts; cast one with .astype(np.int64)"
         )
     return None
+
+
+def out_dtype_problem(op: str, x: Any, w: Any, out: Any) -> DTypeError | None:
+    """NumPy's rule, checked before CuPy runs: the result must cast to ``out`` 'same_kind'."""
+    if out is None:
+        return None
+    result = np.result_type(x.dtype, w.dtype)
+    if np.can_cast(result, out.dtype, "same_kind"):
+        return None
+    return DTypeError(
+        f"{op}: the result has dtype {str(result)!r}, which cannot be cast to out's dtype "
+        f"{str(out.dtype)!r} under NumPy's 'same_kind' rule; pass an out of dtype {str(result)!r}"
+    )
 
 
 def product_problem(

@@ -13,21 +13,23 @@ so reading it is the caller's (synchronising) choice.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar, cast, overload
 
 import numpy as np
 import numpy.typing as npt
 
 from arraybackend._checks import (
     array_type_error,
+    out_dtype_problem,
     product_problem,
     rank_problem,
     transpose_problem,
 )
 from arraybackend._registry import get_backend
 from arraybackend._types import Matrix, NDArray, ScalarT, Vector
-from arraybackend.backends._cupy_checks import host_asarray, library_failure, out_dtype_problem
+from arraybackend.backends._cupy_checks import library_failure
 from arraybackend.backends._cupy_diagnosis import check_cupy
+from arraybackend.backends.numpy import NumPyBackend
 from arraybackend.errors import (
     ArrayBackendError,
     ArrayTypeError,
@@ -52,6 +54,8 @@ __all__ = ["CuPyBackend"]
 
 ShapeT = TypeVar("ShapeT", bound=tuple[int, ...])
 _ARRAY_TYPE = "cupy.ndarray"
+# Host data is read (and checked) exactly as the NumPy backend reads it.
+_HOST = NumPyBackend()
 # Result kinds we return: int, unsigned, float, complex (a bool result means bool @ bool).
 _PRODUCT_KINDS = "iufc"
 _NUMERIC_KINDS = "biufc"
@@ -274,7 +278,7 @@ class CuPyBackend:
             return self._on(device, self._asarray, array, dtype)
         # Host data is read (and checked) by NumPy first, so the errors are the NumPy
         # backend's; a NumPy array costs nothing here, other data is read once either way.
-        host = host_asarray(obj, dtype)
+        host = _HOST.asarray(cast("npt.ArrayLike", obj), dtype=dtype)
         return self._on(device, self._asarray, host)
 
     def to_numpy(

@@ -21,6 +21,7 @@ import numpy.typing as npt
 from arraybackend._checks import (
     array_type_error,
     describe,
+    out_dtype_problem,
     product_problem,
     rank_problem,
     transpose_problem,
@@ -81,12 +82,10 @@ def _failure(
     if problem is not None:
         return problem
     if "out" in operands:
-        result = np.result_type(*list(operands.values())[:2])
-        return DTypeError(
-            f"{op}: the result has dtype {str(result)!r}, which cannot be cast to out's dtype "
-            f"{str(operands['out'].dtype)!r} under NumPy's 'same_kind' rule; pass an out of "
-            f"dtype {str(result)!r}"
-        )
+        x, w, out = operands.values()
+        problem = out_dtype_problem(op, x, w, out)
+        if problem is not None:
+            return problem
     # pragma: no cover - a NumPy failure we do not know how to explain
     return ArrayBackendError(f"{op}: NumPy refused the operands: {err}")
 
@@ -249,10 +248,17 @@ class NumPyBackend:
                     f"asarray: dtype={dtype!r} is not numeric; pass an integer, floating or "
                     f"complex dtype such as np.float64"
                 )
+        if type(obj) is not _ndarray and hasattr(obj, "__cuda_array_interface__"):
+            # Device memory (CuPy, Numba, PyTorch on CUDA): never copied to the host implicitly.
+            msg = (
+                f"asarray: {describe(obj)} is device memory; arraybackend never copies it to "
+                f"the host implicitly: use its own backend's to_numpy(x) first"
+            )
+            raise BackendMismatchError(msg)
         try:
             a = _asarray(obj, dtype=dtype)
         except (TypeError, ValueError, RuntimeError) as err:
-            if hasattr(obj, "__array_namespace__") or hasattr(obj, "__cuda_array_interface__"):
+            if hasattr(obj, "__array_namespace__"):
                 msg = (
                     f"asarray: {describe(obj)} cannot be converted to a host array implicitly; "
                     f"use its own backend's to_numpy(x) first"
