@@ -24,10 +24,8 @@ NO_GPU = "no NVIDIA GPU here (nvidia-smi not found): run it on a machine with on
 # The CuPy release typings/cupy was last checked against (nox -s stubtest).
 CUPY_STUBTEST = "cupy-cuda12x==14.2.0"
 # cupy-nogpu installs the real wheel and checks the diagnosis: 4-6 s with uv, cold cache
-# included, so CI runs it; on a GPU machine it skips itself and parity-cupy runs instead.
+# included, so CI runs it; on a GPU machine it skips itself and parity(backend='cupy') runs.
 nox.options.sessions.append("cupy-nogpu")
-if HAS_GPU:
-    nox.options.sessions.append("parity-cupy")
 # The parity kit per backend (extras to install): CI runs the CPU ones, a GPU machine all.
 PARITY_EXTRAS = {"numpy": "test", "array-api-strict": "test,array-api-strict", "cupy": "test,cupy"}
 nox.options.sessions += [
@@ -145,16 +143,8 @@ def cupy_nogpu(session: nox.Session) -> None:
 
 @nox.session(name="parity-cupy")
 def parity_cupy(session: nox.Session) -> None:
-    """The suite on a GPU, the parity kit and seed examples on cupy; fails if the GPU can't run."""
-    if not HAS_GPU:
-        session.skip(NO_GPU)
-    session.install("-e", ".[cupy,test]")
-    session.run(
-        "pytest",
-        "--arraybackend=cupy",
-        *session.posargs,
-        env={"ARRAYBACKEND_REQUIRE_GPU": "1"},
-    )
+    """The name issue 3 uses for parity(backend='cupy'): runs that session."""
+    session.notify("parity(backend='cupy')")
 
 
 @nox.session
@@ -167,9 +157,15 @@ def parity(session: nox.Session, backend: str) -> None:
     # Fails (rather than skips) when the backend this session is for cannot run here.
     session.run("python", "-c", f"import arraybackend as ab; ab.get_backend({backend!r})")
     tests = ["tests/test_testing_kit.py", "tests/test_seed_parity.py"]
-    if backend == "array-api-strict":
-        tests.append("tests/test_array_api_strict_backend.py")
-    session.run("pytest", *tests, f"--arraybackend={backend}", *session.posargs)
+    own = {
+        "array-api-strict": "tests/test_array_api_strict_backend.py",
+        "cupy": "tests/test_cupy_backend.py",
+    }
+    if backend in own:
+        tests.append(own[backend])
+    # On a GPU machine an unusable GPU must fail the session, not skip every CuPy test.
+    env = {"ARRAYBACKEND_REQUIRE_GPU": "1"} if backend == "cupy" else {}
+    session.run("pytest", *tests, f"--arraybackend={backend}", *session.posargs, env=env)
     session.run("python", "benchmarks/parity_report.py", backend)
 
 
