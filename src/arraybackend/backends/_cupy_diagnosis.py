@@ -21,7 +21,7 @@ import sys
 
 from arraybackend.errors import BackendUnavailableError
 
-__all__ = ["INSTALL", "check_cupy"]
+__all__ = ["INSTALL", "check_cupy", "library_failure"]
 
 INSTALL = (
     'pip install "arraybackend[cupy]" (CUDA 12) or "arraybackend[cupy-cuda13]" (CUDA 13); '
@@ -108,3 +108,12 @@ def check_cupy(device: int | None = None) -> int:
         )
         raise _unavailable(msg)
     return count
+
+
+def library_failure(op: str, err: BaseException) -> BackendUnavailableError:
+    """CuPy loads cuBLAS and friends at first use: a missing one surfaces here."""
+    return BackendUnavailableError(
+        "cupy",
+        f"{op}: CuPy could not load a CUDA library: {type(err).__name__}: {err}; install the "
+        f'CUDA libraries its wheel needs (e.g. pip install "cupy-cuda12x[ctk]") or a CUDA toolkit',
+    )

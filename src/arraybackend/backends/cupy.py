@@ -27,8 +27,7 @@ from arraybackend._checks import (
 )
 from arraybackend._registry import get_backend
 from arraybackend._types import Matrix, NDArray, ScalarT, Vector
-from arraybackend.backends._cupy_checks import library_failure
-from arraybackend.backends._cupy_diagnosis import check_cupy
+from arraybackend.backends._cupy_diagnosis import check_cupy, library_failure
 from arraybackend.backends.numpy import NumPyBackend
 from arraybackend.errors import (
     ArrayBackendError,
