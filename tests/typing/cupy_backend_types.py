@@ -6,7 +6,7 @@ Markers: see ``numpy_backend_types.py``.
 
 from __future__ import annotations
 
-from typing import Literal, assert_type
+from typing import Any, Literal, assert_type
 
 import cupy
 import numpy as np
@@ -47,6 +47,24 @@ def device_arrays_keep_dtype_and_rank(
     )
     _c: ab.Backend[cupy.ndarray[tuple[int, int], F64]] = ab.get_backend("cupy")
     _c32: ab.Backend[cupy.ndarray[tuple[int, int], F32]] = ab.get_backend("cupy")
+
+
+def device_arithmetic_keeps_dtype_and_rank(
+    m32: cupy.ndarray[tuple[int, int], F32],
+    m64: cupy.ndarray[tuple[int, int], F64],
+    mi32: cupy.ndarray[tuple[int, int], I32],
+    host: Matrix[np.float64],
+) -> None:
+    # What examples/two_layer_network.py's generic train uses: -, * (array or float), tanh.
+    assert_type(m64 - m64, cupy.ndarray[tuple[int, int], F64])
+    assert_type(m32 * m32, cupy.ndarray[tuple[int, int], F32])
+    assert_type(m32 * 0.5, cupy.ndarray[tuple[int, int], F32])  # a Python float is weak
+    assert_type(cupy.tanh(m32), cupy.ndarray[tuple[int, int], F32])
+    # An integer array times a float is a float64 array at run time: a general array here.
+    assert_type(mi32 * 0.5, cupy.ndarray[tuple[Any, ...], np.dtype[Any]])
+    # Host arrays do not mix with device arrays.
+    _d = m64 - host  # type: ignore[operator]  # pyright: ignore[reportOperatorIssue, reportUnknownVariableType]
+    cupy.tanh(host)  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType, reportCallIssue]
 
 
 def arrays_stay_with_their_backend(

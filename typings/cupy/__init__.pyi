@@ -10,6 +10,7 @@ import numpy.typing as npt
 from cupy import cuda as cuda
 from cupy._core._gufuncs import _GUFunc
 from cupy._core.core import ndarray as ndarray
+from cupy._math.hyperbolic import tanh as tanh
 from cupy.cuda.stream import Stream
 
 _ShapeT = TypeVar("_ShapeT", bound=tuple[int, ...])

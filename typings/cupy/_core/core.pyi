@@ -11,6 +11,9 @@ from typing_extensions import disjoint_base
 
 _ShapeT_co = TypeVar("_ShapeT_co", bound=tuple[int, ...], covariant=True)
 _DTypeT_co = TypeVar("_DTypeT_co", bound=np.dtype[Any], covariant=True)
+# An array of a floating or complex dtype: with a Python scalar it keeps its dtype (CuPy 14
+# follows NumPy 2's NEP 50: `float32 array * 0.5` is float32), and its shape.
+_InexactArrayT = TypeVar("_InexactArrayT", bound=ndarray[Any, np.dtype[np.inexact[Any]]])
 
 @disjoint_base
 class _ndarray_base(Generic[_ShapeT_co, _DTypeT_co]):
@@ -47,5 +50,24 @@ class ndarray(_ndarray_base[_ShapeT_co, _DTypeT_co]):
     def __add__(self, other: Self, /) -> Self: ...
     @overload
     def __add__(
+        self, other: _ndarray_base[Any, Any] | complex, /
+    ) -> ndarray[tuple[Any, ...], np.dtype[Any]]: ...
+    # `-` and `*`: the same array type, or a Python scalar with a floating/complex array, keep
+    # shape and dtype (the scalar overload also takes the same array type, so that one overload
+    # matches a protocol member `(Self | float) -> Self`); anything else is a general array.
+    @overload
+    def __sub__(self, other: Self, /) -> Self: ...
+    @overload
+    def __sub__(self: _InexactArrayT, other: _InexactArrayT | float, /) -> _InexactArrayT: ...
+    @overload
+    def __sub__(
+        self, other: _ndarray_base[Any, Any] | complex, /
+    ) -> ndarray[tuple[Any, ...], np.dtype[Any]]: ...
+    @overload
+    def __mul__(self, other: Self, /) -> Self: ...
+    @overload
+    def __mul__(self: _InexactArrayT, other: _InexactArrayT | float, /) -> _InexactArrayT: ...
+    @overload
+    def __mul__(
         self, other: _ndarray_base[Any, Any] | complex, /
     ) -> ndarray[tuple[Any, ...], np.dtype[Any]]: ...

@@ -1,0 +1,1 @@
+# Only the submodules arraybackend's stubs refer to; see cupy/__init__.pyi.
