@@ -1,8 +1,9 @@
 """Overhead of arraybackend's NumPy backend against raw NumPy, measured in one run.
 
-Each case times the raw NumPy call and the arraybackend call in alternating rounds (so
-drift and noise hit both alike) and prints the median time of each and the median of the
-per-round ratios. Run with ``nox -s bench`` or ``python benchmarks/bench_numpy.py``.
+Each case times the raw NumPy call and the arraybackend call in alternating rounds, each
+side first in every other round (so drift, noise and order effects hit both alike), and
+prints the median time of each and the median of the per-round ratios. Run with
+``nox -s bench`` or ``python benchmarks/bench_numpy.py``.
 """
 
 from __future__ import annotations
@@ -55,9 +56,15 @@ def measure(case: Case, rounds: int, budget_s: float) -> Result:
     raw_times: list[float] = []
     our_times: list[float] = []
     ratios: list[float] = []
-    for _ in range(rounds):
-        r = _per_call(case.raw, number)
-        o = _per_call(case.ours, number)
+    for i in range(rounds):
+        # Alternate which side goes first: the second of a pair inherits warm caches and
+        # the allocator state the first left behind.
+        if i % 2:
+            o = _per_call(case.ours, number)
+            r = _per_call(case.raw, number)
+        else:
+            r = _per_call(case.raw, number)
+            o = _per_call(case.ours, number)
         raw_times.append(r)
         our_times.append(o)
         ratios.append(o / r)
