@@ -20,6 +20,7 @@ __all__ = [
     "SupportsShapeDType",
     "array_type_error",
     "describe",
+    "device_mismatch",
     "dtype_problem",
     "matmul_problem",
     "matmul_result_shape",
@@ -80,6 +81,20 @@ def array_type_error(
         f"{op}: {arg} is {describe(obj)} from {library}, but the {backend} backend works on "
         f"{array_type}; arraybackend never copies between libraries implicitly: convert it "
         f"with get_backend({backend!r}).asarray(...){fix}"
+    )
+
+
+def device_mismatch(
+    op: str, arg: str, *, found: str, expected: str, copy: str, other: str
+) -> BackendMismatchError:
+    """The error for an array on another device of the backend's own library.
+
+    ``found``/``expected`` describe the devices; ``copy`` is the explicit copy to suggest
+    and ``other`` the backend bound to the array's device.
+    """
+    return BackendMismatchError(
+        f"{op}: {arg} is on {found}, but this backend computes on {expected}; arraybackend "
+        f"never moves arrays between devices implicitly: copy it with {copy}, or use {other}"
     )
 
 

@@ -23,6 +23,7 @@ from array_api_strict._array_object import Array
 from arraybackend._checks import (
     array_type_error,
     describe,
+    device_mismatch,
     product_problem,
     rank_problem,
     transpose_problem,
@@ -116,11 +117,13 @@ class ArrayAPIStrictBackend:
         if not isinstance(a, Array):
             return array_type_error(op, arg, a, backend=_NAME, array_type=_ARRAY_TYPE)
         if a.device != self._device:
-            name = _device_name(a.device)
-            return BackendMismatchError(
-                f"{op}: {arg} is on {a.device!r}, but this backend works on {self._device!r}; "
-                f"move it explicitly with {arg}.to_device(...) or use "
-                f"get_backend({_NAME!r}, device={name!r})"
+            return device_mismatch(
+                op,
+                arg,
+                found=repr(a.device),
+                expected=repr(self._device),
+                copy=f"{arg}.to_device(...)",
+                other=f"get_backend({_NAME!r}, device={_device_name(a.device)!r})",
             )
         return None
 

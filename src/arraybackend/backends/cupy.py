@@ -20,6 +20,7 @@ import numpy.typing as npt
 
 from arraybackend._checks import (
     array_type_error,
+    device_mismatch,
     out_dtype_problem,
     product_problem,
     rank_problem,
@@ -32,7 +33,6 @@ from arraybackend.backends.numpy import NumPyBackend
 from arraybackend.errors import (
     ArrayBackendError,
     ArrayTypeError,
-    BackendMismatchError,
     DTypeError,
 )
 
@@ -304,11 +304,13 @@ class CuPyBackend:
             return array_type_error(op, arg, a, backend="cupy", array_type=_ARRAY_TYPE)
         device = self.device
         if a.data.device_id != device:
-            return BackendMismatchError(
-                f"{op}: {arg} is on CUDA device {a.data.device_id}, but this backend computes on "
-                f"device {device}; arraybackend never copies between devices implicitly: "
-                f"copy it with get_backend('cupy', device={device}).asarray({arg}), or use "
-                f"get_backend('cupy', device={a.data.device_id})"
+            return device_mismatch(
+                op,
+                arg,
+                found=f"CUDA device {a.data.device_id}",
+                expected=f"CUDA device {device}",
+                copy=f"get_backend('cupy', device={device}).asarray({arg})",
+                other=f"get_backend('cupy', device={a.data.device_id})",
             )
         return None
 
