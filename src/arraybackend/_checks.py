@@ -17,6 +17,7 @@ import numpy as np
 from arraybackend.errors import ArrayTypeError, BackendMismatchError, DTypeError, ShapeError
 
 __all__ = [
+    "NUMERIC_KINDS",
     "SupportsShapeDType",
     "array_type_error",
     "describe",
@@ -30,7 +31,7 @@ __all__ = [
     "transpose_problem",
 ]
 
-# dtype kinds NumPy (and CuPy, which mirrors it) can multiply as numbers; "b" is bool.
+#: dtype kinds arraybackend accepts as numbers: bool, int, uint, float, complex.
 NUMERIC_KINDS = "biufc"
 
 

@@ -21,6 +21,7 @@ import numpy.typing as npt
 from array_api_strict._array_object import Array
 
 from arraybackend._checks import (
+    NUMERIC_KINDS,
     array_type_error,
     describe,
     device_mismatch,
@@ -230,7 +231,7 @@ class ArrayAPIStrictBackend:
                     raise BackendMismatchError(msg) from err
                 msg = f"asarray: cannot make a numeric array from {describe(obj)}: {err}"
                 raise ArrayTypeError(msg) from err
-            if host.dtype.kind not in "biufc" or host.dtype not in _XP_DTYPES:
+            if host.dtype.kind not in NUMERIC_KINDS or host.dtype not in _XP_DTYPES:
                 raise DTypeError(
                     f"asarray: {describe(obj)} gives dtype {str(host.dtype)!r}, which "
                     f"array-api-strict does not support; pass float32, float64, complex or "

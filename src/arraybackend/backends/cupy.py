@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from arraybackend._checks import (
+    NUMERIC_KINDS,
     array_type_error,
     device_mismatch,
     out_dtype_problem,
@@ -57,7 +58,6 @@ _ARRAY_TYPE = "cupy.ndarray"
 _HOST = NumPyBackend()
 # Result kinds we return: int, unsigned, float, complex (a bool result means bool @ bool).
 _PRODUCT_KINDS = "iufc"
-_NUMERIC_KINDS = "biufc"
 
 
 class CuPyBackend:
@@ -263,7 +263,7 @@ class CuPyBackend:
         >>> be.to_numpy(be.asarray([[1.0, 2.0]]))  # doctest: +SKIP
         array([[1., 2.]])
         """
-        if dtype is not None and np.dtype(dtype).kind not in _NUMERIC_KINDS:
+        if dtype is not None and np.dtype(dtype).kind not in NUMERIC_KINDS:
             raise DTypeError(
                 f"asarray: dtype={dtype!r} is not numeric; pass an integer, floating or "
                 f"complex dtype such as np.float32"

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from arraybackend._checks import (
+    NUMERIC_KINDS,
     array_type_error,
     describe,
     out_dtype_problem,
@@ -243,7 +244,7 @@ class NumPyBackend:
         """
         if dtype is not None:
             kind = np.dtype(dtype).kind
-            if kind not in "biufc":
+            if kind not in NUMERIC_KINDS:
                 raise DTypeError(
                     f"asarray: dtype={dtype!r} is not numeric; pass an integer, floating or "
                     f"complex dtype such as np.float64"
@@ -266,7 +267,7 @@ class NumPyBackend:
                 raise BackendMismatchError(msg) from err
             msg = f"asarray: cannot make a numeric array from {describe(obj)}: {err}"
             raise ArrayTypeError(msg) from err
-        if a.dtype.kind not in "biufc":
+        if a.dtype.kind not in NUMERIC_KINDS:
             raise DTypeError(
                 f"asarray: {describe(obj)} gives dtype {str(a.dtype)!r}, which is not numeric; "
                 f"pass numbers, or dtype=np.float64"
