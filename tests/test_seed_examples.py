@@ -14,24 +14,9 @@ import numpy as np
 import pytest
 
 import arraybackend as ab
+from arraybackend.testing import check_product, gamma, unit_roundoff
 
-U64 = Fraction(2) ** -53  # unit round-off of float64
-
-
-def gamma(k: int, u: Fraction = U64) -> Fraction:
-    return k * u / (1 - k * u)
-
-
-def exact_product(x: np.ndarray[Any, Any], w: np.ndarray[Any, Any]) -> list[list[Fraction]]:
-    xs = [[Fraction(float(v)) for v in row] for row in x.tolist()]
-    ws = [[Fraction(float(v)) for v in row] for row in w.tolist()]
-    return [
-        [
-            sum((a * b[j] for a, b in zip(row, ws, strict=True)), Fraction(0))
-            for j in range(len(ws[0]))
-        ]
-        for row in xs
-    ]
+U64 = unit_roundoff(np.dtype(np.float64))
 
 
 def assert_product_close(
@@ -41,18 +26,16 @@ def assert_product_close(
     intended: list[list[str]],
 ) -> None:
     """``z`` is x @ w up to rounding, and equals the post's decimal values up to representation."""
+    check_product(z, x, w)  # every element within gamma_k |x| @ |w| of the exact product
     k = x.shape[1]
-    exact = exact_product(x, w)
     magnitude = np.abs(x).astype(object) @ np.abs(w).astype(object)
     for i, row in enumerate(intended):
         for j, text in enumerate(row):
             computed = Fraction(float(z[i, j]))
-            bound = gamma(k) * Fraction(float(magnitude[i, j]))
-            assert abs(computed - exact[i][j]) <= bound, (i, j, float(computed))
-            # The decimal inputs themselves are off by up to u relative each: one more gamma.
-            assert abs(computed - Fraction(text)) <= bound + gamma(k + 1) * Fraction(
-                float(magnitude[i, j])
-            ), (i, j, text)
+            # Rounding in the product (gamma_k), and the decimal inputs themselves are off by
+            # up to u relative each in binary: one more term, gamma_{k+1}.
+            bound = (gamma(k, U64) + gamma(k + 1, U64)) * Fraction(float(magnitude[i, j]))
+            assert abs(computed - Fraction(text)) <= bound, (i, j, text, float(computed))
 
 
 def test_example_1_integer_x_float_w() -> None:
@@ -130,8 +113,8 @@ def test_exercise_3() -> None:
     # The float64 result is exactly 3.0 (hex 0x1.8p+1); the exact product of the float64
     # inputs is within gamma_4 * sum|u||v| of it, and so is the sum of the elementwise products.
     assert float(result).hex() == "0x1.8000000000000p+1"
-    assert abs(Fraction(float(result)) - exact) <= gamma(4) * exact
-    assert result == pytest.approx(float(np.sum(u * v)), rel=float(gamma(4)))
+    assert abs(Fraction(float(result)) - exact) <= gamma(4, U64) * exact
+    assert result == pytest.approx(float(np.sum(u * v)), rel=float(gamma(4, U64)))
 
 
 def test_exercise_4() -> None:
