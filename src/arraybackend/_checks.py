@@ -188,16 +188,20 @@ def dtype_problem(op: str, operands: dict[str, Any]) -> DTypeError | None:
     return None
 
 
-def out_dtype_problem(op: str, x: Any, w: Any, out: Any) -> DTypeError | None:
-    """NumPy's rule, checked before CuPy runs: the result must cast to ``out`` 'same_kind'."""
-    if out is None:
+def out_dtype_problem(op: str, x_dtype: Any, w_dtype: Any, out_dtype: Any) -> DTypeError | None:
+    """NumPy's rule for every backend: the product's dtype must cast to ``out``'s 'same_kind'.
+
+    The dtypes are NumPy dtypes (or what ``np.dtype`` accepts); ``out_dtype`` None means no out.
+    """
+    if out_dtype is None:
         return None
-    result = np.result_type(x.dtype, w.dtype)
-    if np.can_cast(result, out.dtype, "same_kind"):
+    result = np.result_type(x_dtype, w_dtype)
+    if np.can_cast(result, out_dtype, "same_kind"):
         return None
     return DTypeError(
         f"{op}: the result has dtype {str(result)!r}, which cannot be cast to out's dtype "
-        f"{str(out.dtype)!r} under NumPy's 'same_kind' rule; pass an out of dtype {str(result)!r}"
+        f"{str(np.dtype(out_dtype))!r} under NumPy's 'same_kind' rule; pass an out of dtype "
+        f"{str(result)!r}"
     )
 
 

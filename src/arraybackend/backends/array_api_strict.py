@@ -25,6 +25,7 @@ from arraybackend._checks import (
     array_type_error,
     describe,
     device_mismatch,
+    out_dtype_problem,
     product_problem,
     rank_problem,
     transpose_problem,
@@ -162,12 +163,9 @@ class ArrayAPIStrictBackend:
             return z
         out = rest[0]
         assert isinstance(out, Array)
-        if not np.can_cast(result, _np_dtype(out), casting="same_kind"):
-            raise DTypeError(
-                f"{op}: the result has dtype {str(result)!r}, which cannot be cast to out's "
-                f"dtype {str(_np_dtype(out))!r} under NumPy's 'same_kind' rule; pass an out of "
-                f"dtype {str(result)!r}"
-            )
+        problem = out_dtype_problem(op, result, result, _np_dtype(out))
+        if problem is not None:
+            raise problem
         out[...] = xp.astype(z, out.dtype)
         return out
 

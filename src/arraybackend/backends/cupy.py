@@ -326,7 +326,7 @@ class CuPyBackend:
             (x_name, x.shape, x.dtype),
             (w_name, w.shape, w.dtype),
             None if out is None else out.shape,
-        ) or out_dtype_problem(op, x, w, out)
+        ) or out_dtype_problem(op, x.dtype, w.dtype, None if out is None else out.dtype)
 
     def _failure(
         self, op: str, operands: dict[str, Any], err: BaseException | None = None

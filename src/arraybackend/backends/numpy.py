@@ -84,7 +84,7 @@ def _failure(
         return problem
     if "out" in operands:
         x, w, out = operands.values()
-        problem = out_dtype_problem(op, x, w, out)
+        problem = out_dtype_problem(op, x.dtype, w.dtype, out.dtype)
         if problem is not None:
             return problem
     # pragma: no cover - a NumPy failure we do not know how to explain
