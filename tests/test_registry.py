@@ -144,7 +144,8 @@ def test_import_pulls_in_no_optional_library() -> None:
 
 def test_public_surface() -> None:
     expected = {
-        "ArrayBackendError", "ArrayTypeError", "Backend", "BackendMismatchError", "BackendUnavailableError",
+        "ArgumentError", "ArrayBackendError", "ArrayTypeError", "Backend", "HostArray", "LocatesDevice",
+        "OutputError", "SupportsAsarray", "SupportsDevice", "BackendMismatchError", "BackendUnavailableError",
         "DTypeError", "Matrix", "NDArray", "ShapeError", "UnknownBackendError", "Vector", "__version__",
         "available_backends", "backend_of", "backend_status", "current_backend", "dot", "get_backend",
         "known_backends", "matrix_multiply", "register_backend", "set_backend", "transpose", "use_backend",

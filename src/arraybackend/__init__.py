@@ -7,7 +7,13 @@ when their backend is first asked for.
 from __future__ import annotations
 
 from arraybackend._api import dot, matrix_multiply, transpose
-from arraybackend._protocol import Backend
+from arraybackend._protocol import (
+    Backend,
+    HostArray,
+    LocatesDevice,
+    SupportsAsarray,
+    SupportsDevice,
+)
 from arraybackend._registry import (
     available_backends,
     backend_of,
@@ -19,11 +25,13 @@ from arraybackend._registry import (
 from arraybackend._selection import current_backend, set_backend, use_backend
 from arraybackend._types import Matrix, NDArray, Vector
 from arraybackend.errors import (
+    ArgumentError,
     ArrayBackendError,
     ArrayTypeError,
     BackendMismatchError,
     BackendUnavailableError,
     DTypeError,
+    OutputError,
     ShapeError,
     UnknownBackendError,
 )
@@ -31,15 +39,21 @@ from arraybackend.errors import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "ArgumentError",
     "ArrayBackendError",
     "ArrayTypeError",
     "Backend",
     "BackendMismatchError",
     "BackendUnavailableError",
     "DTypeError",
+    "HostArray",
+    "LocatesDevice",
     "Matrix",
     "NDArray",
+    "OutputError",
     "ShapeError",
+    "SupportsAsarray",
+    "SupportsDevice",
     "UnknownBackendError",
     "Vector",
     "__version__",

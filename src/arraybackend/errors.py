@@ -4,9 +4,11 @@ Every class also subclasses the builtin a caller would already catch::
 
     ArrayBackendError
     ├── ShapeError              (ValueError)
+    ├── OutputError             (ValueError)
     ├── DTypeError              (TypeError)
     ├── ArrayTypeError          (TypeError)
     │   └── BackendMismatchError
+    ├── ArgumentError           (TypeError)
     ├── UnknownBackendError     (ValueError)
     └── BackendUnavailableError (ImportError)
 """
@@ -14,11 +16,13 @@ Every class also subclasses the builtin a caller would already catch::
 from __future__ import annotations
 
 __all__ = [
+    "ArgumentError",
     "ArrayBackendError",
     "ArrayTypeError",
     "BackendMismatchError",
     "BackendUnavailableError",
     "DTypeError",
+    "OutputError",
     "ShapeError",
     "UnknownBackendError",
 ]
@@ -32,6 +36,10 @@ class ShapeError(ArrayBackendError, ValueError):
     """Operand shapes (or ranks, or axes) do not fit the operation."""
 
 
+class OutputError(ArrayBackendError, ValueError):
+    """``out`` cannot receive the result: it is read-only or its elements overlap."""
+
+
 class DTypeError(ArrayBackendError, TypeError):
     """An operand's dtype is not numeric, or a result cannot be cast to ``out``."""
 
@@ -42,6 +50,10 @@ class ArrayTypeError(ArrayBackendError, TypeError):
 
 class BackendMismatchError(ArrayTypeError):
     """An array belongs to another array library, or to another device."""
+
+
+class ArgumentError(ArrayBackendError, TypeError):
+    """A non-array argument has the wrong type (``axes``, ``dtype``, ``device``, a name)."""
 
 
 class UnknownBackendError(ArrayBackendError, ValueError):
