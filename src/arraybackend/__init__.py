@@ -19,8 +19,10 @@ from arraybackend._registry import (
     backend_of,
     backend_status,
     get_backend,
+    ignored_entry_points,
     known_backends,
     register_backend,
+    unregister_backend,
 )
 from arraybackend._selection import current_backend, set_backend, use_backend
 from arraybackend._types import Matrix, NDArray, Vector
@@ -63,10 +65,12 @@ __all__ = [
     "current_backend",
     "dot",
     "get_backend",
+    "ignored_entry_points",
     "known_backends",
     "matrix_multiply",
     "register_backend",
     "set_backend",
     "transpose",
+    "unregister_backend",
     "use_backend",
 ]

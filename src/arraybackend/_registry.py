@@ -1,65 +1,92 @@
-"""Backend names -> backend objects: built-ins, ``register_backend`` and entry points.
+"""Backend names -> backend objects: one mechanism for built-ins, ``register_backend`` and plugins.
 
-Nothing here imports an optional library: a backend module is imported when its name is
-first asked for, and it imports its array library itself.
+Every backend, built-in or not, is a *factory* registered under a name and called on first
+use, so nothing here imports an optional library. Entry points (group
+``arraybackend.backends``) are read the first time a name is missing or the list is asked
+for; a plugin that fails in any way is recorded as unavailable with its reason and never
+hides the others. Ownership of arrays is by class (see ``_ownership``).
 """
 
 from __future__ import annotations
 
-import difflib
-import importlib
-import sys
+import inspect
 import threading
-from collections.abc import Callable
-from importlib.metadata import entry_points
-from typing import TYPE_CHECKING, Any, Literal, Protocol, overload, runtime_checkable
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
-import numpy as np
-
-from arraybackend._checks import describe
-from arraybackend._protocol import Backend
-from arraybackend.errors import BackendMismatchError, BackendUnavailableError, UnknownBackendError
+from arraybackend import _ownership
+from arraybackend._protocol import Backend, LocatesDevice, SupportsDevice
+from arraybackend.backends._lazy import BUILTINS, LazyBackend
+from arraybackend.diagnostics import describe
+from arraybackend.errors import (
+    ArgumentError,
+    ArrayTypeError,
+    BackendMismatchError,
+    BackendUnavailableError,
+    UnknownBackendError,
+)
 
 if TYPE_CHECKING:
     from arraybackend.backends.cupy import CuPyBackend
     from arraybackend.backends.numpy import NumPyBackend
 
 __all__ = [
+    "ENTRY_POINT_GROUP",
     "available_backends",
-    "backend_name_for_library",
     "backend_of",
     "backend_status",
     "get_backend",
+    "ignored_entry_points",
     "known_backends",
     "register_backend",
+    "unregister_backend",
 ]
 
 ENTRY_POINT_GROUP = "arraybackend.backends"
+#: The reference every other backend is compared with: it can be neither replaced nor removed.
+REFERENCE = "numpy"
 
 #: A backend factory: called with no argument, or with ``device=`` when one is asked for.
 Factory = Callable[..., Backend[Any]]
 
-# name -> (module, attribute, array library): imported on first use only.
-_BUILTIN: dict[str, tuple[str, str, str]] = {
-    "numpy": ("arraybackend.backends.numpy", "NumPyBackend", "numpy"),
-    "cupy": ("arraybackend.backends.cupy", "CuPyBackend", "cupy"),
-}
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    factory: Factory | None  # None: a plugin that could not be loaded
+    origin: str  # "built-in", "register_backend", or the entry point and its distribution
+    problem: str | None = None
+
 
 _lock = threading.RLock()
-_factories: dict[str, Factory] = {}
-_array_modules: dict[str, str] = {lib: name for name, (_, _, lib) in _BUILTIN.items()}
-_instances: dict[tuple[str, object], Backend[Any]] = {}
-_entry_points_loaded = False
+_entries: dict[str, _Entry] = {}
+_instances: dict[tuple[str, Hashable], Backend[Any]] = {}
+_ignored: dict[str, str] = {}
+_entry_points_read = False
 
 
-@runtime_checkable
-class _Locates(Protocol):
-    """Backends with several devices say which of their instances owns an array."""
+def _check_name(caller: str, name: object) -> str:
+    if not isinstance(name, str) or not name:
+        msg = f"{caller}: the backend name must be a non-empty str, got {describe(name)}"
+        raise ArgumentError(msg)
+    return name
 
-    def owner_of(self, x: Any, /) -> Backend[Any]: ...
+
+def _array_type_of(factory: object, array_type: object) -> tuple[str, str] | None:
+    spec = array_type if array_type is not None else getattr(factory, "array_type", None)
+    return None if spec is None else _ownership.parse_spec(spec)
 
 
-def register_backend(name: str, factory: Factory, *, array_module: str | None = None) -> None:
+def _add(name: str, entry: _Entry, array_type: tuple[str, str] | None) -> None:
+    _entries[name] = entry
+    for key in [key for key in _instances if key[0] == name]:
+        del _instances[key]
+    _ownership.declare(name, array_type)
+
+
+def register_backend(
+    name: str, factory: Factory, *, array_type: type | str | None = None, replace: bool = False
+) -> None:
     """Register a backend under ``name``.
 
     Parameters
@@ -67,79 +94,186 @@ def register_backend(name: str, factory: Factory, *, array_module: str | None = 
     name
         The name ``get_backend`` and ``use_backend`` accept.
     factory
-        Called as ``factory()`` (or ``factory(device=...)``) the first time the backend is
-        asked for; it may raise ``BackendUnavailableError`` with the reason.
-    array_module
-        The top-level module of the array type the backend works on (e.g. ``"cupy"``), so
-        ``backend_of`` can tell whose array it is; defaults to ``factory.array_module``.
+        Called as ``factory()`` (or ``factory(device=...)``, if it takes ``device``) the
+        first time the backend is asked for. It may raise ``BackendUnavailableError`` with
+        the reason it cannot run here; anything else it raises is reported the same way,
+        as a broken backend. It must return a ``Backend`` instance.
+    array_type
+        The class of the backend's arrays, or ``"module:Class"`` so that the library is
+        not imported to name it; ``backend_of`` uses it. Defaults to
+        ``factory.array_type``; None for a backend whose arrays are NumPy arrays (they
+        stay owned by the NumPy reference backend).
+    replace
+        Replace a backend already registered under ``name``; without it that is an error.
+
+    Raises
+    ------
+    ArgumentError
+        ``name`` is not a non-empty str or ``factory`` is not callable.
+    ValueError
+        ``name`` is taken (pass ``replace=True``), is the reference ``"numpy"``, or
+        ``array_type`` is malformed.
     """
-    # Callers without a type checker may pass a non-str: the check is for them.
-    if not name or not isinstance(name, str):  # pyright: ignore[reportUnnecessaryIsInstance]
-        raise TypeError(f"register_backend: name must be a non-empty str, got {name!r}")
-    if not callable(factory):
-        raise TypeError(f"register_backend: factory must be callable, got {describe(factory)}")
-    module = array_module if array_module is not None else getattr(factory, "array_module", None)
+    _check_name("register_backend", name)
+    given: object = factory  # callers without a type checker pass anything
+    if not callable(given):
+        msg = f"register_backend: factory must be callable, got {describe(factory)}"
+        raise ArgumentError(msg)
+    spec = _array_type_of(factory, array_type)
     with _lock:
-        _factories[name] = factory
+        _read_entry_points()
+        if name == REFERENCE:
+            msg = f"register_backend: {name!r} is the reference backend and cannot be replaced"
+            raise ValueError(msg)
+        if name in _entries and not replace:
+            msg = (
+                f"register_backend: a backend named {name!r} is already registered "
+                f"({_entries[name].origin}); pass replace=True to replace it"
+            )
+            raise ValueError(msg)
+        _add(name, _Entry(factory, "register_backend"), spec)
+
+
+def unregister_backend(name: str) -> None:
+    """Remove the backend ``name`` (and its cached instances).
+
+    Raises
+    ------
+    UnknownBackendError
+        No backend has this name.
+    ValueError
+        ``name`` is the reference ``"numpy"``.
+    """
+    _check_name("unregister_backend", name)
+    with _lock:
+        if name == REFERENCE:
+            msg = f"unregister_backend: {name!r} is the reference backend and cannot be removed"
+            raise ValueError(msg)
+        if name not in _entries:
+            raise _unknown(name)
+        del _entries[name]
         for key in [key for key in _instances if key[0] == name]:
             del _instances[key]
-        if isinstance(module, str):
-            _array_modules[module] = name
+        _ownership.forget(name)
 
 
-def _load_entry_points() -> None:
-    global _entry_points_loaded
+def _read_entry_points() -> None:
+    """Register every plugin once; a broken one is recorded, never raised."""
+    global _entry_points_read
     with _lock:
-        if _entry_points_loaded:
+        if _entry_points_read:
             return
-        _entry_points_loaded = True
+        _entry_points_read = True
+        # Imported here: importlib.metadata costs ~25 ms (email, zipfile, csv, ...).
+        from importlib.metadata import entry_points
+
         for ep in entry_points(group=ENTRY_POINT_GROUP):
-            if ep.name not in _factories and ep.name not in _BUILTIN:
-                register_backend(ep.name, ep.load())
+            dist = ep.dist.name if ep.dist is not None else "an unknown distribution"
+            origin = f"entry point {ep.value!r} of {dist}"
+            if ep.name in _entries:
+                _ignored[f"{ep.name} ({dist})"] = (
+                    f"{origin} is ignored: the name {ep.name!r} is already taken "
+                    f"({_entries[ep.name].origin})"
+                )
+                continue
+            try:
+                loaded: object = ep.load()
+                spec = _array_type_of(loaded, None)
+                if not callable(loaded):
+                    msg = f"it names {describe(loaded)}, which is not callable"
+                    raise TypeError(msg)
+                factory = cast("Factory", loaded)
+            except Exception as err:  # any failure of a plugin is its own, reported
+                problem = f"broken plugin: {origin} failed to load: {type(err).__name__}: {err}"
+                _add(ep.name, _Entry(None, origin, problem), None)
+                continue
+            _add(ep.name, _Entry(factory, origin), spec)
+
+
+def ignored_entry_points() -> dict[str, str]:
+    """Plugins not registered because their name was taken, with the reason."""
+    _read_entry_points()
+    return dict(_ignored)
 
 
 def known_backends() -> tuple[str, ...]:
     """Every registered name, available here or not: built-ins first."""
-    _load_entry_points()
-    return (*_BUILTIN, *(name for name in _factories if name not in _BUILTIN))
+    _read_entry_points()
+    return tuple(_entries)
 
 
-def _factory(name: str) -> Factory:
-    if name in _factories:
-        return _factories[name]
-    if name in _BUILTIN:
-        module, attribute, _ = _BUILTIN[name]
-        factory: Factory = getattr(importlib.import_module(module), attribute)
-        return factory
-    _load_entry_points()
-    if name in _factories:
-        return _factories[name]
-    known = known_backends()
-    close = difflib.get_close_matches(name, known, n=1)
+def _unknown(name: str) -> UnknownBackendError:
+    import difflib  # only for this message
+
+    status = backend_status()
+    names = ", ".join(
+        repr(k) + (" (unavailable here)" if isinstance(s, Exception) else "")
+        for k, s in status.items()
+    )
+    close = difflib.get_close_matches(name, list(status), n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
-    names = ", ".join(repr(k) for k in known)
-    msg = f"unknown backend {name!r}; available: {names}{hint}"
-    raise UnknownBackendError(msg)
+    return UnknownBackendError(f"unknown backend {name!r}; known: {names}{hint}")
+
+
+def _takes_device(factory: Factory) -> bool:
+    if isinstance(factory, LazyBackend):
+        return factory.has_devices
+    try:
+        parameters = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):
+        return True  # cannot tell: let the call decide
+    return any(p.name == "device" or p.kind is p.VAR_KEYWORD for p in parameters)
+
+
+def _build(name: str, entry: _Entry, device: Hashable) -> Backend[Any]:
+    if entry.factory is None:
+        raise BackendUnavailableError(name, entry.problem or "broken plugin")
+    if device is not None and not _takes_device(entry.factory):
+        msg = f"get_backend: the {name} backend has no devices; call get_backend({name!r})"
+        raise ArgumentError(msg)
+    try:
+        backend: object = entry.factory() if device is None else entry.factory(device=device)
+    except BackendUnavailableError:
+        raise
+    except Exception as err:
+        if device is not None and isinstance(err, (TypeError, ValueError)):
+            raise  # the backend's own refusal of this device
+        reason = f"broken backend ({entry.origin}): its factory raised {type(err).__name__}: {err}"
+        raise BackendUnavailableError(name, reason) from err
+    # pyright narrows the declared object to the factory's return type; untyped factories
+    # return anything.
+    if isinstance(backend, type) or not isinstance(backend, Backend):  # pyright: ignore[reportUnnecessaryIsInstance]
+        missing = [m for m in ("name", "matrix_multiply", "transpose", "dot", "to_numpy")
+                   if not hasattr(backend, m)]  # fmt: skip
+        why = f"lacks {', '.join(missing)}" if missing else "is a class, not an instance"
+        reason = f"broken backend: its factory returned {describe(backend)}, which {why}"
+        raise BackendUnavailableError(name, reason)
+    return backend
 
 
 # A literal built-in name gives its class, precise in rank and dtype. Any other ``str`` (a
 # registered or entry-point backend, or a name only known at run time) gives the documented
 # fallback ``Backend[Any]``: its array type is not knowable statically.
 @overload
-def get_backend(name: Literal["numpy"], /, *, device: object = None) -> NumPyBackend: ...
+def get_backend(name: Literal["numpy"], /) -> NumPyBackend: ...
 @overload
 def get_backend(name: Literal["cupy"], /, *, device: int | None = None) -> CuPyBackend: ...
 @overload
-def get_backend(name: str, /, *, device: object = None) -> Backend[Any]: ...
-def get_backend(name: str, /, *, device: object = None) -> Backend[Any]:
-    """The backend registered as ``name`` (one instance per name and device).
+def get_backend(name: str, /, *, device: Hashable = None) -> Backend[Any]: ...
+def get_backend(name: str, /, *, device: Hashable = None) -> Backend[Any]:
+    """The backend registered as ``name``: one instance per name and canonical device.
+
+    ``device`` is accepted only by backends with devices (``cupy``, ``array-api-strict``).
 
     Raises
     ------
     UnknownBackendError
-        No backend has this name; the message lists those that do.
+        No backend has this name; the message lists the known ones.
     BackendUnavailableError
-        The backend is known but cannot run here; ``.reason`` says why.
+        The backend is known but cannot run here (or is broken); ``.reason`` says why.
+    ArgumentError
+        ``name`` is not a str, or ``device`` is given to a backend without devices or is
+        not hashable.
 
     Examples
     --------
@@ -147,16 +281,29 @@ def get_backend(name: str, /, *, device: object = None) -> Backend[Any]:
     >>> ab.get_backend("numpy").name
     'numpy'
     """
-    key = (name, device)
-    backend = _instances.get(key)
-    if backend is not None:
-        return backend
+    try:
+        return _instances[name, device]
+    except KeyError:
+        pass
+    except TypeError:
+        _check_name("get_backend", name)
+        msg = f"get_backend: device must be hashable, got {describe(device)}"
+        raise ArgumentError(msg) from None
+    _check_name("get_backend", name)
     with _lock:
-        backend = _instances.get(key)
-        if backend is None:
-            factory = _factory(name)
-            backend = factory() if device is None else factory(device=device)
-            _instances[key] = backend
+        if (name, device) in _instances:
+            return _instances[name, device]
+        if name not in _entries:
+            _read_entry_points()
+        entry = _entries.get(name)
+        if entry is None:
+            raise _unknown(name)
+        backend = _build(name, entry, device)
+        given: object = backend
+        if device is not None and isinstance(given, SupportsDevice):
+            # "device1" and Device("device1") are one device: one instance for both.
+            backend = _instances.setdefault((name, given.device), backend)
+        _instances[name, device] = backend
     return backend
 
 
@@ -168,6 +315,8 @@ def backend_status() -> dict[str, BackendUnavailableError | Backend[Any]]:
             status[name] = get_backend(name)
         except BackendUnavailableError as err:
             status[name] = err
+        except Exception as err:  # never let one backend break the listing
+            status[name] = BackendUnavailableError(name, f"{type(err).__name__}: {err}")
     return status
 
 
@@ -176,23 +325,18 @@ def available_backends() -> tuple[str, ...]:
     return tuple(name for name, s in backend_status().items() if not isinstance(s, Exception))
 
 
-def backend_name_for_library(library: str) -> str | None:
-    """The registered backend whose arrays come from ``library`` (a top-level module)."""
-    if library not in _array_modules and not _entry_points_loaded:
-        _load_entry_points()
-    return _array_modules.get(library)
-
-
 def _owner(x: object) -> Backend[Any]:
-    if isinstance(x, np.ndarray):
-        return get_backend("numpy")
-    library = type(x).__module__.partition(".")[0]
-    name = backend_name_for_library(library)
-    if name is None or library not in sys.modules:
+    name = _ownership.owner_name(type(x))
+    if name is None:
         msg = f"backend_of: {describe(x)} is not an array of any registered backend"
-        raise TypeError(msg)
-    backend = get_backend(name)
-    return backend.owner_of(x) if isinstance(backend, _Locates) else backend
+        raise ArrayTypeError(msg)
+    backend: object = get_backend(name)
+    if isinstance(backend, LocatesDevice) and isinstance(backend, SupportsDevice):
+        locates = cast("LocatesDevice[object]", backend)
+        device = locates.device_of(x)
+        if device != backend.device:
+            return get_backend(name, device=device)
+    return get_backend(name)
 
 
 def backend_of(*arrays: object) -> Backend[Any]:
@@ -200,6 +344,8 @@ def backend_of(*arrays: object) -> Backend[Any]:
 
     Raises
     ------
+    ArrayTypeError
+        An argument is not an array of any registered backend (or none is given).
     BackendMismatchError
         The arrays belong to different libraries or devices.
 
@@ -211,7 +357,7 @@ def backend_of(*arrays: object) -> Backend[Any]:
     'numpy'
     """
     if not arrays:
-        raise TypeError("backend_of() needs at least one array")
+        raise ArrayTypeError("backend_of() needs at least one array")
     first = _owner(arrays[0])
     for i, x in enumerate(arrays[1:], start=1):
         other = _owner(x)
@@ -223,3 +369,7 @@ def backend_of(*arrays: object) -> Backend[Any]:
             )
             raise BackendMismatchError(msg)
     return first
+
+
+for _name, _factory in BUILTINS.items():
+    _add(_name, _Entry(_factory, "built-in"), _array_type_of(_factory, None))

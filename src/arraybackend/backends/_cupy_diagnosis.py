@@ -67,13 +67,19 @@ def check_cupy(device: int | None = None) -> int:
         raise _unavailable(f"CuPy is not installed: {INSTALL}")
     try:
         import cupy
+
+        # A stray ``cupy/`` folder on sys.path (a source checkout, an uninstall leftover)
+        # imports as an empty namespace package: it fails here, not with an AttributeError later.
+        runtime = cupy.cuda.runtime
+        runtime.CUDARuntimeError  # noqa: B018 - read for its failure only
     except Exception as err:  # a broken install fails in many ways (ImportError, OSError, ...)
+        where = getattr(sys.modules.get("cupy"), "__path__", None)
         msg = (
-            f"CuPy is installed but `import cupy` failed: {type(err).__name__}: {err}; "
-            f"reinstall the one CuPy wheel that matches your CUDA driver: {INSTALL}"
+            f"broken install: `import cupy` failed or gave an incomplete module "
+            f"({type(err).__name__}: {err}; found at {list(where) if where else 'unknown'}); "
+            f"remove it and reinstall the one CuPy wheel that matches your CUDA driver: {INSTALL}"
         )
         raise _unavailable(msg) from err
-    runtime = cupy.cuda.runtime
     try:
         driver = runtime.driverGetVersion()
     except runtime.CUDARuntimeError as err:

@@ -1,25 +1,25 @@
-"""Entry-point factories that import their backend module only when first called.
+"""Backend factories that import their backend module only when first called.
 
-An entry point is loaded whenever the registry lists its group, also where the optional
-library is not installed. Pointing the entry point at this factory rather than at the
-backend class keeps that listing cheap and turns a missing library into
-``BackendUnavailableError`` with the install command, instead of an ``ImportError`` that
-would break ``known_backends()`` for every backend.
+Every built-in backend is registered through one of these, exactly as a plugin's entry
+point would be: listing the backends then imports no backend module, and a missing
+library becomes ``BackendUnavailableError`` with the install command rather than an
+``ImportError`` escaping from the registry.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Hashable
 from typing import Any
 
 from arraybackend._protocol import Backend
 from arraybackend.errors import BackendUnavailableError
 
-__all__ = ["LazyBackend", "array_api_strict"]
+__all__ = ["BUILTINS", "LazyBackend", "array_api_strict"]
 
 
 class LazyBackend:
-    """A backend factory: ``module:attribute`` is imported on the first call.
+    """A backend factory: ``module:Class`` is imported on the first call.
 
     Parameters
     ----------
@@ -27,24 +27,29 @@ class LazyBackend:
         The registry name, for the error message.
     target
         ``"package.module:Class"``; the class is called with ``device=`` when one is given.
-    array_module
-        The top-level module of the backend's array type (read by the registry).
+    array_type
+        ``"module:Class"`` of the backend's arrays (read by the registry, never imported).
     requirement
         What to install when the library is missing.
+    has_devices
+        Whether the backend accepts ``device=``.
     """
 
-    __slots__ = ("array_module", "name", "requirement", "target")
+    __slots__ = ("array_type", "has_devices", "name", "requirement", "target")
 
-    def __init__(self, name: str, target: str, *, array_module: str, requirement: str) -> None:
+    def __init__(
+        self, name: str, target: str, *, array_type: str, requirement: str, has_devices: bool
+    ) -> None:
         self.name = name
         self.target = target
-        self.array_module = array_module
+        self.array_type = array_type
         self.requirement = requirement
+        self.has_devices = has_devices
 
     def __repr__(self) -> str:
         return f"LazyBackend({self.name!r}, {self.target!r})"
 
-    def __call__(self, *, device: object = None) -> Backend[Any]:
+    def __call__(self, *, device: Hashable = None) -> Backend[Any]:
         """Import the backend module and build the backend (for ``device`` if given)."""
         module, _, attribute = self.target.partition(":")
         try:
@@ -56,10 +61,29 @@ class LazyBackend:
         return backend
 
 
+#: The built-in backends, registered by the registry at import (nothing imported yet).
+BUILTINS = {
+    "numpy": LazyBackend(
+        "numpy",
+        "arraybackend.backends.numpy:NumPyBackend",
+        array_type="numpy:ndarray",
+        requirement="numpy",
+        has_devices=False,
+    ),
+    "cupy": LazyBackend(
+        "cupy",
+        "arraybackend.backends.cupy:CuPyBackend",
+        array_type="cupy:ndarray",
+        requirement='"arraybackend[cupy]"',
+        has_devices=True,
+    ),
+}
+
 #: The ``arraybackend.backends`` entry point of the array-api-strict backend.
 array_api_strict = LazyBackend(
     "array-api-strict",
     "arraybackend.backends.array_api_strict:ArrayAPIStrictBackend",
-    array_module="array_api_strict",
+    array_type="array_api_strict._array_object:Array",
     requirement='"arraybackend[array-api-strict]"',
+    has_devices=True,
 )

@@ -18,24 +18,20 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar, cast, overlo
 import numpy as np
 import numpy.typing as npt
 
-from arraybackend._checks import (
-    NUMERIC_KINDS,
-    array_type_error,
-    device_mismatch,
-    out_dtype_problem,
-    product_problem,
-    rank_problem,
-    transpose_problem,
-)
-from arraybackend._registry import get_backend
 from arraybackend._types import Matrix, NDArray, ScalarT, Vector
 from arraybackend.backends._cupy_diagnosis import check_cupy, library_failure
 from arraybackend.backends.numpy import NumPyBackend
-from arraybackend.errors import (
-    ArrayBackendError,
-    ArrayTypeError,
-    DTypeError,
+from arraybackend.diagnostics import (
+    Operand,
+    device_mismatch,
+    diagnose_product,
+    foreign_array,
+    rank_problem,
+    resolve_dtype,
+    transpose_axes,
+    unexplained,
 )
+from arraybackend.errors import ArrayBackendError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -56,8 +52,9 @@ ShapeT = TypeVar("ShapeT", bound=tuple[int, ...])
 _ARRAY_TYPE = "cupy.ndarray"
 # Host data is read (and checked) exactly as the NumPy backend reads it.
 _HOST = NumPyBackend()
-# Result kinds we return: int, unsigned, float, complex (a bool result means bool @ bool).
-_PRODUCT_KINDS = "iufc"
+# The dtypes the hot path takes, tested before any work; bool (and bool @ bool) goes to
+# the checked path.
+_NUMERIC = frozenset(np.dtype(c) for c in "bhilqBHILQefdFD")
 
 
 class CuPyBackend:
@@ -87,8 +84,6 @@ class CuPyBackend:
         "_may_share",
         "_ndarray",
     )
-
-    array_module = "cupy"
 
     def __init__(self, device: int | None = None) -> None:
         given: object = device  # callers without a type checker pass anything
@@ -122,9 +117,9 @@ class CuPyBackend:
     def __repr__(self) -> str:
         return f"CuPyBackend(device={self._device!r})"
 
-    def owner_of(self, x: AnyCuArray, /) -> CuPyBackend:
-        """The backend bound to the device ``x`` lives on (used by ``backend_of``)."""
-        return get_backend("cupy", device=x.data.device_id)
+    def device_of(self, x: AnyCuArray, /) -> int:
+        """The CUDA device ``x`` lives on (used by ``backend_of``)."""
+        return x.data.device_id
 
     # The 2-D overload comes first: mypy infers a protocol's parameter from it.
     @overload
@@ -172,18 +167,16 @@ class CuPyBackend:
             NumPy (or other library's) array, or a CuPy array on another device.
         """
         nd = self._ndarray
-        if out is None and type(x) is nd is type(w) and x.ndim and w.ndim:
+        if out is None and type(x) is nd is type(w) and x.dtype in _NUMERIC and w.dtype in _NUMERIC:
             device = self._current() if self._device is None else self._device
-            if x.data.device_id == device == w.data.device_id:
+            if x.ndim and w.ndim and x.data.device_id == device == w.data.device_id:
                 try:
-                    z = self._on(device, self._matmul, x, w)
+                    return self._on(device, self._matmul, x, w)
                 except (ValueError, TypeError) as err:
-                    raise self._failure("matrix_multiply", {"x": x, "w": w}, err) from err
+                    raise self._failure("matrix_multiply", ("x", "w"), x, w, None, err) from err
                 except (ImportError, OSError) as err:
                     raise library_failure("matrix_multiply", err) from err
-                if z.dtype.kind in _PRODUCT_KINDS:
-                    return z
-        return self._checked(self._matmul, "matrix_multiply", {"x": x, "w": w, "out": out})
+        return self._checked(self._matmul, "matrix_multiply", ("x", "w"), x, w, out)
 
     @overload
     def transpose(
@@ -199,15 +192,10 @@ class CuPyBackend:
     ) -> CuNDArray[ScalarT]: ...
     def transpose(self, x: AnyCuArray, /, axes: Sequence[int] | None = None) -> Any:
         """A view of ``x`` with its axes reversed, or permuted by ``axes``; never a copy."""
-        mismatch = self._operand_problem("transpose", "x", x)
-        if mismatch is not None:
-            raise mismatch
+        self.read_operand("transpose", "x", x)  # raises for a foreign array or device
         if axes is None and x.ndim:
             return x.T
-        problem = transpose_problem(x.shape, axes)
-        if problem is not None:
-            raise problem
-        return x.transpose(axes)
+        return x.transpose(transpose_axes(x.shape, axes))
 
     @overload
     def dot(self, u: CuMatrix[ScalarT], v: CuMatrix[ScalarT], /) -> CuMatrix[ScalarT]: ...
@@ -223,18 +211,16 @@ class CuPyBackend:
         Operands of rank 3 or more raise ``ShapeError``: use ``matrix_multiply`` for stacks.
         """
         nd = self._ndarray
-        if type(u) is nd is type(v) and 0 < u.ndim < 3 and 0 < v.ndim < 3:
+        if type(u) is nd is type(v) and u.dtype in _NUMERIC and v.dtype in _NUMERIC:
             device = self._current() if self._device is None else self._device
-            if u.data.device_id == device == v.data.device_id:
+            if 0 < u.ndim < 3 and 0 < v.ndim < 3 and u.data.device_id == device == v.data.device_id:
                 try:
-                    z = self._on(device, self._dot, u, v)
+                    return self._on(device, self._dot, u, v)
                 except (ValueError, TypeError) as err:
-                    raise self._failure("dot", {"u": u, "v": v}, err) from err
+                    raise self._failure("dot", ("u", "v"), u, v, None, err) from err
                 except (ImportError, OSError) as err:
                     raise library_failure("dot", err) from err
-                if z.dtype.kind in _PRODUCT_KINDS:
-                    return z
-        return self._checked(self._dot, "dot", {"u": u, "v": v, "out": None})
+        return self._checked(self._dot, "dot", ("u", "v"), u, v, None)
 
     @overload
     def asarray(self, obj: CuArrayT, /, *, dtype: None = None) -> CuArrayT: ...
@@ -263,11 +249,8 @@ class CuPyBackend:
         >>> be.to_numpy(be.asarray([[1.0, 2.0]]))  # doctest: +SKIP
         array([[1., 2.]])
         """
-        if dtype is not None and np.dtype(dtype).kind not in NUMERIC_KINDS:
-            raise DTypeError(
-                f"asarray: dtype={dtype!r} is not numeric; pass an integer, floating or "
-                f"complex dtype such as np.float32"
-            )
+        if dtype is not None:
+            dtype = resolve_dtype("asarray", dtype)
         device = self.device
         if isinstance(obj, self._ndarray):
             # isinstance cannot know the shape and dtype: pyright calls them unknown.
@@ -284,9 +267,7 @@ class CuPyBackend:
         self, x: cupy.ndarray[ShapeT, np.dtype[ScalarT]], /
     ) -> np.ndarray[ShapeT, np.dtype[ScalarT]]:
         """``x`` copied to the host (this waits for the device to finish computing ``x``)."""
-        problem = self._operand_problem("to_numpy", "x", x)
-        if problem is not None:
-            raise problem
+        self.read_operand("to_numpy", "x", x)  # raises for a foreign array or device
         return x.get()
 
     # -- the slow path ------------------------------------------------------------------
@@ -298,13 +279,13 @@ class CuPyBackend:
         with self._Device(device):
             return fn(*args)
 
-    def _operand_problem(self, op: str, arg: str, a: object) -> ArrayTypeError | None:
-        """``a`` is not a CuPy array, or lives on another device."""
+    def read_operand(self, op: str, arg: str, a: object) -> Operand:
+        """``a`` as an ``Operand``, or the error for a non-CuPy array or another device."""
         if not isinstance(a, self._ndarray):
-            return array_type_error(op, arg, a, backend="cupy", array_type=_ARRAY_TYPE)
+            raise foreign_array(op, arg, a, backend="cupy", array_type=_ARRAY_TYPE)
         device = self.device
         if a.data.device_id != device:
-            return device_mismatch(
+            raise device_mismatch(
                 op,
                 arg,
                 found=f"CUDA device {a.data.device_id}",
@@ -312,38 +293,41 @@ class CuPyBackend:
                 copy=f"get_backend('cupy', device={device}).asarray({arg})",
                 other=f"get_backend('cupy', device={a.data.device_id})",
             )
-        return None
-
-    def _problem(self, op: str, operands: dict[str, Any]) -> ArrayBackendError | None:
-        """What is wrong with these operands (``out`` last, possibly None), or None."""
-        for arg, a in operands.items():
-            if a is not None and (problem := self._operand_problem(op, arg, a)) is not None:
-                return problem
-        (x_name, x), (w_name, w) = list(operands.items())[:2]
-        out = operands.get("out")
-        return product_problem(
-            op,
-            (x_name, x.shape, x.dtype),
-            (w_name, w.shape, w.dtype),
-            None if out is None else out.shape,
-        ) or out_dtype_problem(op, x.dtype, w.dtype, None if out is None else out.dtype)
+        array: AnyCuArray = a  # pyright: ignore[reportUnknownVariableType]
+        # CuPy has no read-only arrays; a stride of 0 makes elements overlap.
+        writable = all(
+            stride or n <= 1 for stride, n in zip(array.strides, array.shape, strict=True)
+        )
+        return Operand(arg, array.shape, np.dtype(array.dtype), writable)
 
     def _failure(
-        self, op: str, operands: dict[str, Any], err: BaseException | None = None
+        self,
+        op: str,
+        names: tuple[str, str],
+        x: object,
+        w: object,
+        out: object = None,
+        err: BaseException | None = None,
     ) -> ArrayBackendError:
-        """The clear error for operands CuPy refused, or whose result we refuse."""
-        problem = self._problem(op, operands)
+        """The clear error for operands CuPy refused, or that the hot path would not take."""
+        problem = diagnose_product(op, self.read_operand, (names[0], x), (names[1], w), out)
         if problem is not None:
             return problem
-        # pragma: no cover - a CuPy failure we do not know how to explain
-        return ArrayBackendError(f"{op}: CuPy refused the operands: {err}")
+        return unexplained(op, "CuPy", err or RuntimeError("no reason found"))
 
-    def _checked(self, fn: Callable[..., Any], op: str, operands: dict[str, Any]) -> Any:
+    def _checked(
+        self,
+        fn: Callable[..., Any],
+        op: str,
+        names: tuple[str, str],
+        x: AnyCuArray,
+        w: AnyCuArray,
+        out: AnyCuArray | None,
+    ) -> Any:
         """The general path (``out=``, subclasses, errors): validate first, then compute."""
-        problem = self._problem(op, operands)
+        problem = diagnose_product(op, self.read_operand, (names[0], x), (names[1], w), out)
         if problem is not None:
             raise problem
-        x, w, out = operands.values()
         device = self.device
         try:
             if out is None:
@@ -360,7 +344,7 @@ class CuPyBackend:
                 return out
             return self._on(device, _matmul_into, fn, x, w, out)
         except (ValueError, TypeError) as err:
-            raise self._failure(op, operands, err) from err
+            raise self._failure(op, names, x, w, out, err) from err
         except (ImportError, OSError) as err:
             raise library_failure(op, err) from err
 

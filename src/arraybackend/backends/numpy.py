@@ -13,82 +13,79 @@ operand into a buffer for BLAS: both within the same error bound, not bit-identi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal, TypeAlias, TypeVar, overload
+from typing import Any, Literal, TypeAlias, TypeVar, cast, overload
 
 import numpy as np
 import numpy.typing as npt
 
-from arraybackend._checks import (
-    NUMERIC_KINDS,
-    array_type_error,
-    describe,
-    out_dtype_problem,
-    product_problem,
-    rank_problem,
-    transpose_problem,
-)
 from arraybackend._types import Matrix, NDArray, ScalarT, Vector
+from arraybackend.diagnostics import (
+    NUMERIC_KINDS,
+    Operand,
+    describe,
+    diagnose_product,
+    foreign_array,
+    rank_problem,
+    resolve_dtype,
+    transpose_axes,
+    unexplained,
+)
 from arraybackend.errors import ArrayBackendError, ArrayTypeError, BackendMismatchError, DTypeError
 
-__all__ = ["NumPyBackend"]
+__all__ = ["NumPyBackend", "read_operand"]
 
 # Bound once: a lookup through numpy's module __getattr__ costs 35-60 ns a call.
 _ndarray = np.ndarray
 _matmul = np.matmul
 _dot = np.ndarray.dot
+_np_dot = np.dot
 _asarray = np.asarray
-# Result kinds we return: int, unsigned, float, complex. A bool result means bool @ bool;
-# an object result means an object operand.
-_PRODUCT_KINDS = "iufc"
 # For ranks 1 and 2, ndarray.dot and np.matmul give the same product; ndarray.dot skips
 # about 0.5 us of generalized-ufunc set-up, which matters for small operands and is noise
 # above ~128 x 128, where np.matmul measured as fast or faster (4 % at 256 x 256).
 # One-element operands stay with np.matmul: ndarray.dot scales by them with BLAS axpy,
 # which skips a 0 factor (0 * NaN would give 0).
 _DOT_MAX_SIZE = 128 * 128
-_NUMERIC_SCALARS = frozenset(
-    t for t in np.sctypeDict.values() if np.dtype(t).kind in _PRODUCT_KINDS
-)
+# The dtypes the hot paths take, tested before any work (a set look-up, ~25 ns): an object
+# array would run user __mul__ for every element before being refused. Real dtypes only go
+# to ndarray.dot: for complex outer products with an infinite component it gives NaN where
+# np.matmul (the promised semantics) keeps the infinity. bool goes to the slow path, which
+# refuses bool @ bool; non-native byte orders too.
+_REAL = frozenset(np.dtype(c) for c in "bhilqBHILQefdg")
+_NUMERIC = _REAL | frozenset(np.dtype(c) for c in "FDG")
 _ARRAY_TYPE = "numpy.ndarray"
 
 ArrayT = TypeVar("ArrayT", bound=np.ndarray[Any, np.dtype[np.number[Any]]])
 AnyArray: TypeAlias = np.ndarray[Any, Any]
 
 
-def _problem(op: str, operands: dict[str, Any]) -> ArrayBackendError | None:
-    """What is wrong with these operands, or None; checked before or after NumPy ran.
-
-    ``operands`` maps argument names to values: the two factors, then ``out`` if given.
-    """
-    for arg, a in operands.items():
-        if isinstance(a, np.generic):
-            return rank_problem(op, arg, ())
-        if not isinstance(a, _ndarray):
-            return array_type_error(op, arg, a, backend="numpy", array_type=_ARRAY_TYPE)
-    (x_name, x), (w_name, w) = list(operands.items())[:2]
-    out = operands.get("out")
-    return product_problem(
-        op,
-        (x_name, x.shape, x.dtype),
-        (w_name, w.shape, w.dtype),
-        None if out is None else out.shape,
-    )
+def read_operand(op: str, arg: str, a: object) -> Operand:
+    """A NumPy array (or NumPy scalar, which the checks refuse as 0-d) as an ``Operand``."""
+    if isinstance(a, np.generic):
+        scalar: np.generic[Any] = a  # pyright: ignore[reportUnknownVariableType]
+        return Operand(arg, (), scalar.dtype, writable=False)
+    if isinstance(a, _ndarray):
+        array: AnyArray = a  # pyright: ignore[reportUnknownVariableType]
+        writable = bool(array.flags.writeable) and all(
+            stride or n <= 1 for stride, n in zip(array.strides, array.shape, strict=True)
+        )
+        return Operand(arg, array.shape, array.dtype, writable)
+    raise foreign_array(op, arg, a, backend="numpy", array_type=_ARRAY_TYPE)
 
 
 def _failure(
-    op: str, operands: dict[str, Any], err: BaseException | None = None
+    op: str,
+    names: tuple[str, str],
+    x: object,
+    w: object,
+    out: object = None,
+    err: BaseException | None = None,
 ) -> ArrayBackendError:
-    """The clear error for operands NumPy refused, or whose result we refuse."""
-    problem = _problem(op, operands)
+    """The clear error for operands NumPy refused (or that the hot path would not take)."""
+    problem = diagnose_product(op, read_operand, (names[0], x), (names[1], w), out)
     if problem is not None:
         return problem
-    if "out" in operands:
-        x, w, out = operands.values()
-        problem = out_dtype_problem(op, x.dtype, w.dtype, out.dtype)
-        if problem is not None:
-            return problem
-    # pragma: no cover - a NumPy failure we do not know how to explain
-    return ArrayBackendError(f"{op}: NumPy refused the operands: {err}")
+    return unexplained(op, "NumPy", err or RuntimeError("no reason found"))
 
 
 class NumPyBackend:
@@ -157,22 +154,23 @@ class NumPyBackend:
         """
         if out is None and type(x) is _ndarray is type(w):
             # Inline, not a helper: a Python call costs ~100 ns here. `in (1, 2)` is a
-            # constant tuple, cheaper than chained comparisons. See _DOT_MAX_SIZE.
-            small = (
-                x.ndim in (1, 2)
-                and w.ndim in (1, 2)
-                and 1 < x.size <= _DOT_MAX_SIZE
-                and 1 < w.size <= _DOT_MAX_SIZE
-            )
+            # constant tuple, cheaper than chained comparisons. See _DOT_MAX_SIZE and _REAL.
+            xd, wd = x.dtype, w.dtype
             try:
-                z = _dot(x, w) if small else _matmul(x, w)
-                if z.dtype.kind in _PRODUCT_KINDS:
-                    return z
-            except (ValueError, TypeError, AttributeError) as err:
-                raise _failure("matrix_multiply", {"x": x, "w": w}, err) from err
-            raise _failure("matrix_multiply", {"x": x, "w": w})
-        operands = {"x": x, "w": w} if out is None else {"x": x, "w": w, "out": out}
-        return _checked(_matmul, "matrix_multiply", operands)
+                if (
+                    xd in _REAL
+                    and wd in _REAL
+                    and x.ndim in (1, 2)
+                    and w.ndim in (1, 2)
+                    and 1 < x.size <= _DOT_MAX_SIZE
+                    and 1 < w.size <= _DOT_MAX_SIZE
+                ):
+                    return _dot(x, w)
+                if xd in _NUMERIC and wd in _NUMERIC:
+                    return _matmul(x, w)
+            except (ValueError, TypeError) as err:
+                raise _failure("matrix_multiply", ("x", "w"), x, w, None, err) from err
+        return _general(_matmul, "matrix_multiply", ("x", "w"), x, w, out)
 
     @overload
     def transpose(
@@ -191,12 +189,8 @@ class NumPyBackend:
         if axes is None and type(x) is _ndarray and x.ndim:
             return x.T
         # Untyped callers reach here with anything; typed ones only with an ndarray.
-        if not isinstance(x, _ndarray):  # pyright: ignore[reportUnnecessaryIsInstance]
-            raise array_type_error("transpose", "x", x, backend="numpy", array_type=_ARRAY_TYPE)
-        problem = transpose_problem(x.shape, axes)
-        if problem is not None:
-            raise problem
-        return x.transpose(axes)
+        read_operand("transpose", "x", x)  # raises for anything but a NumPy array or scalar
+        return x.transpose(transpose_axes(x.shape, axes))
 
     @overload
     def dot(self, u: Matrix[ScalarT], v: Matrix[ScalarT], /) -> Matrix[ScalarT]: ...
@@ -216,17 +210,15 @@ class NumPyBackend:
         if type(u) is _ndarray is type(v) and u.ndim in (1, 2) and v.ndim in (1, 2):
             # No upper size bound here (unlike matrix_multiply): dot is mostly called on
             # vectors, where both functions run BLAS dot, and the bound costs ~35 ns.
+            ud, vd = u.dtype, v.dtype
             try:
-                z = _dot(u, v) if u.size > 1 and v.size > 1 else _matmul(u, v)
-                # vector . vector gives a NumPy scalar: its type is cheaper to test than its dtype.
-                if type(z) in _NUMERIC_SCALARS or z.dtype.kind in _PRODUCT_KINDS:
-                    return z
-            except (ValueError, TypeError, AttributeError) as err:
-                raise _failure("dot", {"u": u, "v": v}, err) from err
-            raise _failure("dot", {"u": u, "v": v})
-        # np.matmul equals np.dot for ranks 1 and 2 (_checked refuses others) and keeps IEEE
-        # semantics for one-element operands.
-        return _checked(_matmul, "dot", {"u": u, "v": v})
+                if ud in _REAL and vd in _REAL and u.size > 1 and v.size > 1:
+                    return _dot(u, v)
+                if ud in _NUMERIC and vd in _NUMERIC:
+                    return _matmul(u, v)
+            except (ValueError, TypeError) as err:
+                raise _failure("dot", ("u", "v"), u, v, None, err) from err
+        return _general(_dot_general, "dot", ("u", "v"), u, v, None)
 
     @overload
     def asarray(self, obj: ArrayT, /, *, dtype: None = None) -> ArrayT: ...
@@ -239,29 +231,45 @@ class NumPyBackend:
     def asarray(self, obj: object, /, *, dtype: Any = None) -> Any:
         """``obj`` (an array, nested lists, anything NumPy reads) as a NumPy array.
 
-        Returns ``obj`` itself when it already is a numeric ``ndarray`` of that dtype.
-        Arrays of device libraries (CuPy) are refused: use their backend's ``to_numpy``.
+        Returns ``obj`` itself when it already is a numeric ``ndarray`` of that dtype. An
+        array of another library is copied, never viewed: ``asarray`` is the one explicit
+        transfer, and the result never shares memory with the other library's array.
+        Device memory (CuPy, PyTorch on CUDA) is refused: use its backend's ``to_numpy``.
+
+        Raises
+        ------
+        DTypeError
+            ``dtype`` is not a numeric dtype, or the data is not numeric, or a value does
+            not fit ``dtype``.
+        ShapeError
+            The data is 0-d (a scalar).
+        ArrayTypeError
+            NumPy cannot read ``obj`` (``BackendMismatchError`` for device memory).
         """
-        if dtype is not None:
-            kind = np.dtype(dtype).kind
-            if kind not in NUMERIC_KINDS:
-                raise DTypeError(
-                    f"asarray: dtype={dtype!r} is not numeric; pass an integer, floating or "
-                    f"complex dtype such as np.float64"
-                )
-        if type(obj) is not _ndarray and hasattr(obj, "__cuda_array_interface__"):
+        numeric = None if dtype is None else resolve_dtype("asarray", dtype)
+        device_memory = type(obj) is not _ndarray and hasattr(obj, "__cuda_array_interface__")
+        if device_memory:
             # Device memory (CuPy, Numba, PyTorch on CUDA): never copied to the host implicitly.
             msg = (
                 f"asarray: {describe(obj)} is device memory; arraybackend never copies it to "
                 f"the host implicitly: use its own backend's to_numpy(x) first"
             )
             raise BackendMismatchError(msg)
+        foreign = _of_another_library(obj)
+        data = cast("npt.ArrayLike", obj)
         try:
-            a = _asarray(obj, dtype=dtype)
+            a: AnyArray = (
+                np.array(data, dtype=numeric, copy=True)
+                if foreign
+                else _asarray(data, dtype=numeric)
+            )
+        except OverflowError as err:
+            msg = f"asarray: a value of {describe(obj)} does not fit dtype {str(numeric)!r}: {err}"
+            raise DTypeError(msg) from err
         except (TypeError, ValueError, RuntimeError) as err:
-            if hasattr(obj, "__array_namespace__"):
+            if foreign:
                 msg = (
-                    f"asarray: {describe(obj)} cannot be converted to a host array implicitly; "
+                    f"asarray: {describe(obj)} cannot be converted to a host array; "
                     f"use its own backend's to_numpy(x) first"
                 )
                 raise BackendMismatchError(msg) from err
@@ -291,19 +299,33 @@ class NumPyBackend:
             return x  # pyright: ignore[reportUnknownVariableType]
         if isinstance(x, np.generic):
             return _asarray(x)  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
-        raise array_type_error("to_numpy", "x", x, backend="numpy", array_type=_ARRAY_TYPE)
+        raise foreign_array("to_numpy", "x", x, backend="numpy", array_type=_ARRAY_TYPE)
 
 
-def _checked(fn: Any, op: str, operands: dict[str, Any]) -> Any:
-    """The general path (``out=``, stacks, subclasses): validate first, then compute.
+def _of_another_library(obj: object) -> bool:
+    """An array of another array library (array-api-strict, JAX, ...): copied, never viewed."""
+    return not isinstance(obj, _ndarray) and hasattr(obj, "__array_namespace__")
+
+
+def _dot_general(u: AnyArray, v: AnyArray) -> Any:
+    """``np.dot`` (which honours ``__array_function__``: masked arrays, subclasses), except
+    for one-element operands, where np.matmul keeps NaN * 0 (see _DOT_MAX_SIZE)."""
+    if u.size > 1 and v.size > 1:
+        return _np_dot(u, v)
+    z: Any = _matmul(u, v)
+    # np.dot returns a scalar for vector . vector, also for subclasses; np.matmul may not.
+    return z[()] if isinstance(z, _ndarray) and not z.ndim else z  # pyright: ignore[reportUnknownVariableType]
+
+
+def _general(fn: Any, op: str, names: tuple[str, str], x: object, w: object, out: object) -> Any:
+    """The checked path (``out=``, stacks, subclasses, bool): validate first, then compute.
 
     NumPy itself handles an ``out`` that overlaps an input (it buffers).
     """
-    problem = _problem(op, operands)
+    problem = diagnose_product(op, read_operand, (names[0], x), (names[1], w), out)
     if problem is not None:
         raise problem
-    x, w = list(operands.values())[:2]
     try:
-        return fn(x, w) if "out" not in operands else fn(x, w, out=operands["out"])
+        return fn(x, w) if out is None else fn(x, w, out=out)
     except (ValueError, TypeError) as err:
-        raise _failure(op, operands, err) from err
+        raise _failure(op, names, x, w, out, err) from err
