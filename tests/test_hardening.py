@@ -1,0 +1,221 @@
+"""Hostile input: refusal before work, out= that cannot be right, errors inside the hierarchy,
+NumPy's semantics kept on every path, and one memory rule for conversions."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import arraybackend as ab
+from arraybackend.backends.numpy import NumPyBackend
+
+be = NumPyBackend()
+# Hostile input comes from callers without a type checker: call through Any.
+untyped: Any = be
+OPS: dict[str, Callable[..., object]] = {
+    "matrix_multiply": untyped.matrix_multiply,
+    "dot": untyped.dot,
+}
+
+
+class Exploding:
+    """An object element whose multiplication must never run."""
+
+    calls = 0
+
+    def __mul__(self, other: object) -> object:
+        Exploding.calls += 1
+        raise KeyError("user __mul__ ran")
+
+    __rmul__ = __mul__
+
+    def __add__(self, other: object) -> object:
+        Exploding.calls += 1
+        raise KeyError("user __add__ ran")
+
+    __radd__ = __add__
+
+
+# -- class 2: refusal costs O(1) and runs no user code -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("op", "shape"),
+    [("matrix_multiply", (2,)), ("matrix_multiply", (3, 3)), ("matrix_multiply", (2, 3, 3)),
+     ("dot", (2,)), ("dot", (3, 3))],
+)  # fmt: skip
+def test_object_operands_are_refused_before_any_multiplication(
+    op: str, shape: tuple[int, ...]
+) -> None:
+    obj = np.empty(shape, dtype=object)
+    obj[...] = Exploding()
+    Exploding.calls = 0
+    for x, w in ((obj, obj), (obj, np.ones(shape)), (np.ones(shape), obj)):
+        with pytest.raises(ab.DTypeError, match="not numeric"):
+            OPS[op](x, w)
+    assert Exploding.calls == 0
+
+
+def test_refusing_a_large_object_array_is_immediate() -> None:
+    big = np.full((300, 300), 10**30, dtype=object)
+    start = time.perf_counter()
+    with pytest.raises(ab.DTypeError):
+        be.matrix_multiply(big, big)
+    with pytest.raises(ab.DTypeError):
+        be.dot(big, big)
+    # Computing it takes minutes (issue 10); refusing it is a dtype test.
+    assert time.perf_counter() - start < 0.5
+
+
+# -- class 3: out= that cannot be right -----------------------------------------------------
+
+BAD_OUT_DTYPES = ["object", "U32", "S32", "V16", "M8[s]", "m8[s]", "?", np.dtypes.StringDType()]
+
+
+@pytest.mark.parametrize("dtype", BAD_OUT_DTYPES, ids=str)
+@pytest.mark.parametrize("operands", ["float64", "int64"])
+def test_out_of_a_non_numeric_dtype_is_refused(dtype: Any, operands: str) -> None:
+    x = np.ones((2, 2), dtype=operands)
+    out = np.zeros((2, 2), dtype=dtype)
+    before = out.copy()
+    with pytest.raises(ab.DTypeError, match="out"):
+        be.matrix_multiply(x, x, out=out)
+    assert out.tobytes() == before.tobytes()
+
+
+def test_read_only_and_overlapping_out_are_value_errors() -> None:
+    x = np.ones((2, 2))
+    read_only = np.zeros((2, 2))
+    read_only.flags.writeable = False
+    stride0 = np.broadcast_to(np.zeros(2), (2, 2))
+    for out in (read_only, stride0):
+        with pytest.raises(ab.OutputError, match="read-only or its elements overlap") as info:
+            be.matrix_multiply(x, x, out=out)
+        assert isinstance(info.value, ValueError)
+
+
+# -- class 4: every failure inside the hierarchy --------------------------------------------
+
+
+@pytest.mark.parametrize("axes", [(1.5, 0, 2), ("a", 0, 1), (True, False, 2), "012", 3, [0, 1]])
+def test_bad_axes_are_arraybackend_errors(axes: object) -> None:
+    x = np.ones((2, 3, 4))
+    with pytest.raises(ab.ArrayBackendError) as info:
+        untyped.transpose(x, axes)
+    assert isinstance(info.value, (TypeError, ValueError))
+
+
+def test_axes_may_be_an_iterator_read_once() -> None:
+    x = np.ones((2, 3, 4))
+    assert untyped.transpose(x, iter((2, 0, 1))).shape == (4, 2, 3)
+    assert untyped.transpose(x, (np.int64(-1), 0, 1)).shape == (4, 2, 3)
+
+
+def test_asarray_bad_dtype_and_overflow_are_dtype_errors() -> None:
+    with pytest.raises(ab.DTypeError, match="not a dtype NumPy knows"):
+        untyped.asarray([1.0], dtype="bogus")
+    with pytest.raises(ab.DTypeError, match="does not fit"):
+        be.asarray([2**70], dtype=np.int64)
+
+
+def test_an_operand_whose_shape_raises_gets_a_clean_message() -> None:
+    class Hostile:
+        @property
+        def shape(self) -> tuple[int, ...]:
+            raise RuntimeError("no shape for you")
+
+    with pytest.raises(ab.ArrayTypeError, match=r"Hostile, not a numpy\.ndarray"):
+        untyped.matrix_multiply(Hostile(), np.ones((2, 2)))
+
+
+def test_numpy_scalars_are_0d_everywhere() -> None:
+    scalar = np.float64(1.0)
+    with pytest.raises(ab.ShapeError, match="0-d"):
+        untyped.transpose(scalar)
+    with pytest.raises(ab.ShapeError, match="0-d"):
+        untyped.matrix_multiply(scalar, np.ones(2))
+    with pytest.raises(ab.ShapeError, match="0-d"):
+        untyped.dot(np.ones(2), scalar)
+
+
+# -- class 5: NumPy's semantics on every path -----------------------------------------------
+
+
+class Sub(np.ndarray[Any, Any]):
+    pass
+
+
+def test_dot_of_subclass_vectors_is_a_scalar_like_np_dot() -> None:
+    u = np.arange(3.0).view(Sub)
+    got: object = untyped.dot(u, u)
+    assert type(got) is type(np.dot(u, u)) is np.float64
+    assert got == 5.0
+
+
+def test_dot_of_masked_vectors_follows_np_dot() -> None:
+    u = np.ma.masked_array([1.0, 2.0, 3.0], mask=[False, True, False])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = np.dot(u, u)
+        got = be.dot(u, u)
+    assert got == expected
+
+
+COMPLEX_VALUES = st.sampled_from(
+    [
+        complex(np.inf, 0),
+        complex(0, np.inf),
+        complex(-np.inf, 1),
+        complex(np.nan, 0),
+        1 + 1j,
+        0j,
+        2 - 1j,
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    n=st.integers(1, 3),
+    k=st.integers(1, 3),
+    m=st.integers(1, 3),
+    dtype=st.sampled_from(["complex64", "complex128"]),
+    data=st.data(),
+)
+def test_non_finite_complex_products_follow_np_matmul(
+    n: int, k: int, m: int, dtype: str, data: st.DataObject
+) -> None:
+    x = np.array(
+        data.draw(st.lists(COMPLEX_VALUES, min_size=n * k, max_size=n * k)), dtype
+    ).reshape(n, k)
+    w = np.array(
+        data.draw(st.lists(COMPLEX_VALUES, min_size=k * m, max_size=k * m)), dtype
+    ).reshape(k, m)
+    with np.errstate(all="ignore"):
+        expected = np.matmul(x, w)
+        for got in (
+            untyped.matrix_multiply(x, w),
+            untyped.dot(x, w),
+            untyped.matrix_multiply(x[0], w),
+        ):
+            want = expected if got.shape == expected.shape else np.matmul(x[0], w)
+            np.testing.assert_array_equal(got, want)
+
+
+def test_asarray_never_shares_memory_across_libraries() -> None:
+    xp = pytest.importorskip("array_api_strict")
+    strict = ab.get_backend("array-api-strict")
+    host = np.arange(4.0)
+    device = strict.asarray(host)  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType, reportUnknownVariableType]
+    host[0] = 99.0
+    assert strict.to_numpy(device)[0] == 0.0
+    back = be.asarray(xp.asarray([1.0, 2.0]))
+    back[0] = 42.0
+    assert be.asarray(back) is back  # a NumPy array of a numeric dtype: itself, no copy
