@@ -54,11 +54,15 @@ def generic_code_keeps_the_array_type(
     assert_type(weight_gradient(cp32, c32, c32), CuM32)
     assert_type(dense(np32, m32, m32, m32), Matrix[np.float32])
     assert_type(dense(cp32, c32, c32, c32), CuM32)
-    # The backend objects themselves may be passed too (mypy then infers the dtype as Any:
-    # see docs/typing.md), and the result still fits the precise type.
-    _f: Matrix[np.float32] = forward(ab.get_backend("numpy"), m32, m32, m32)
-    _g: CuM32 = weight_gradient(ab.get_backend("cupy"), c32, c32)
-    _d: Matrix[np.float64] = dense(ab.get_backend("numpy"), m64, m64, m64)
+    # The backend objects themselves, passed straight in: both checkers keep the exact type
+    # (the protocol's to_numpy returns a numeric dtype, not dtype[Any]: see _protocol.py).
+    assert_type(forward(ab.get_backend("numpy"), m32, m32, m32), Matrix[np.float32])
+    assert_type(forward(ab.get_backend("numpy"), m64, m64, m64), Matrix[np.float64])
+    assert_type(forward(ab.get_backend("cupy"), c32, c32, c32), CuM32)
+    assert_type(weight_gradient(ab.get_backend("numpy"), m32, m32), Matrix[np.float32])
+    assert_type(weight_gradient(ab.get_backend("cupy"), c32, c32), CuM32)
+    assert_type(dense(ab.get_backend("numpy"), m64, m64, m64), Matrix[np.float64])
+    assert_type(dense(ab.get_backend("cupy"), c32, c32, c32), CuM32)
 
 
 def the_example_network_is_generic(m64: Matrix[np.float64]) -> None:
@@ -83,7 +87,8 @@ def backends_and_arrays_do_not_mix(
     dense(cp32, c32, c32, m32)  # type: ignore[misc]  # pyright: ignore[reportArgumentType]
     dense(np32, m32, m32, m64)  # type: ignore[misc]  # pyright: ignore[reportArgumentType]
     forward(np32, m32, m64, m32)  # type: ignore[misc]  # pyright: ignore[reportArgumentType]
-    # Not caught: mixed dtypes in one generic call when the backend *object* is passed, e.g.
-    # forward(ab.get_backend("numpy"), m32, m64, m32): mypy infers Matrix[Any], pyright
-    # Matrix[float64 | float32]. Pin the dtype with a Backend[Matrix[...]] parameter.
+    # Mixed dtypes with the backend *object*: mypy refuses; pyright joins them into
+    # Matrix[float64 | float32] and accepts. Pin the dtype with a Backend[Matrix[...]]
+    # parameter (above) to be refused by both.
+    forward(ab.get_backend("numpy"), m32, m64, m32)  # type: ignore[misc]
     _wrong: Matrix[np.float64] = forward(np32, m32, m32, m32)  # type: ignore[arg-type]  # pyright: ignore[reportAssignmentType]
