@@ -9,11 +9,9 @@ hides the others. Ownership of arrays is by class (see ``_ownership``).
 
 from __future__ import annotations
 
-import inspect
 import threading
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, cast, overload
 
 from arraybackend import _ownership
 from arraybackend._protocol import Backend, LocatesDevice, SupportsDevice
@@ -51,8 +49,7 @@ REFERENCE = "numpy"
 Factory = Callable[..., Backend[Any]]
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
+class _Entry(NamedTuple):
     factory: Factory | None  # None: a plugin that could not be loaded
     origin: str  # "built-in", "register_backend", or the entry point and its distribution
     problem: str | None = None
@@ -218,6 +215,8 @@ def _unknown(name: str) -> UnknownBackendError:
 def _takes_device(factory: Factory) -> bool:
     if isinstance(factory, LazyBackend):
         return factory.has_devices
+    import inspect  # only for third-party factories asked for a device
+
     try:
         parameters = inspect.signature(factory).parameters.values()
     except (TypeError, ValueError):

@@ -23,8 +23,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any, SupportsIndex, cast
+from typing import Any, NamedTuple, SupportsIndex, cast
 
 import numpy as np
 
@@ -60,8 +59,8 @@ __all__ = [
 NUMERIC_KINDS = "biufc"
 
 
-@dataclass(frozen=True, slots=True)
-class Operand:
+# A NamedTuple, not a dataclass: dataclasses imports inspect (~5 ms at `import arraybackend`).
+class Operand(NamedTuple):
     """What the checks need to know of one array argument.
 
     Parameters
