@@ -166,16 +166,8 @@ class CuPyBackend:
             An operand that is not a ``cupy.ndarray``; ``BackendMismatchError`` if it is a
             NumPy (or other library's) array, or a CuPy array on another device.
         """
-        nd = self._ndarray
-        if out is None and type(x) is nd is type(w) and x.dtype in _NUMERIC and w.dtype in _NUMERIC:
-            device = self._current() if self._device is None else self._device
-            if x.ndim and w.ndim and x.data.device_id == device == w.data.device_id:
-                try:
-                    return self._on(device, self._matmul, x, w)
-                except (ValueError, TypeError) as err:
-                    raise self._failure("matrix_multiply", ("x", "w"), x, w, None, err) from err
-                except (ImportError, OSError) as err:
-                    raise library_failure("matrix_multiply", err) from err
+        if out is None:
+            return self._product(self._matmul, "matrix_multiply", ("x", "w"), x, w)
         return self._checked(self._matmul, "matrix_multiply", ("x", "w"), x, w, out)
 
     @overload
@@ -210,17 +202,7 @@ class CuPyBackend:
 
         Operands of rank 3 or more raise ``ShapeError``: use ``matrix_multiply`` for stacks.
         """
-        nd = self._ndarray
-        if type(u) is nd is type(v) and u.dtype in _NUMERIC and v.dtype in _NUMERIC:
-            device = self._current() if self._device is None else self._device
-            if 0 < u.ndim < 3 and 0 < v.ndim < 3 and u.data.device_id == device == v.data.device_id:
-                try:
-                    return self._on(device, self._dot, u, v)
-                except (ValueError, TypeError) as err:
-                    raise self._failure("dot", ("u", "v"), u, v, None, err) from err
-                except (ImportError, OSError) as err:
-                    raise library_failure("dot", err) from err
-        return self._checked(self._dot, "dot", ("u", "v"), u, v, None)
+        return self._product(self._dot, "dot", ("u", "v"), u, v)
 
     @overload
     def asarray(self, obj: CuArrayT, /, *, dtype: None = None) -> CuArrayT: ...
@@ -299,6 +281,36 @@ class CuPyBackend:
             stride or n <= 1 for stride, n in zip(array.strides, array.shape, strict=True)
         )
         return Operand(arg, array.shape, np.dtype(array.dtype), writable)
+
+    def _product(
+        self,
+        fn: Callable[..., Any],
+        op: str,
+        names: tuple[str, str],
+        x: AnyCuArray,
+        w: AnyCuArray,
+    ) -> Any:
+        """The hot path of both products: a type, dtype and device test, then one call.
+
+        One helper for both (a Python call costs ~0.1 us, ~1 % of a small cuBLAS call).
+        """
+        nd = self._ndarray
+        if type(x) is nd is type(w) and x.dtype in _NUMERIC and w.dtype in _NUMERIC:
+            device = self._current() if self._device is None else self._device
+            # dot takes ranks 1 and 2; matrix_multiply any rank but 0.
+            most = 2 if op == "dot" else 64
+            if (
+                0 < x.ndim <= most
+                and 0 < w.ndim <= most
+                and x.data.device_id == device == w.data.device_id
+            ):
+                try:
+                    return self._on(device, fn, x, w)
+                except (ValueError, TypeError) as err:
+                    raise self._failure(op, names, x, w, None, err) from err
+                except (ImportError, OSError) as err:
+                    raise library_failure(op, err) from err
+        return self._checked(fn, op, names, x, w, None)
 
     def _failure(
         self,
