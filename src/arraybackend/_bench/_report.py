@@ -114,7 +114,11 @@ def table(summaries: list[Summary], errors: dict[str, str] | None = None) -> str
     for s in summaries:
         c = s.case
         label = c.key + (" (throughput)" if c.unit == "throughput" else "")
-        spread = f"{_value(c.unit, s.low)}-{_value(c.unit, s.high)}"
+        spread = (
+            f"{s.low:.1f}-{s.high:.1f} ms"
+            if c.unit == "ms"
+            else f"{_value(c.unit, s.low)}-{_value(c.unit, s.high)}"
+        )
         lines.append(
             f"| {label} | `{c.ours}` | `{c.raw}` | {format_seconds(s.raw_s)} | "
             f"{format_seconds(s.ours_s)} | {_value(c.unit, s.median)} | {spread} | {s.verdict()} |"
