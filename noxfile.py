@@ -47,9 +47,7 @@ def typecheck(session: nox.Session) -> None:
     # Every optional module is checked, so its library must be importable (CuPy's types come
     # from typings/cupy instead: no 140 MB wheel here). The bench extra (threadpoolctl,
     # tqdm, matplotlib): the CLI and benchmarks.
-    session.install(
-        "-e", ".[test,array-api-strict,bench]", *TYPING_TOOLS, TYPING_NUMPY, "nox"
-    )
+    session.install("-e", ".[test,array-api-strict,bench]", *TYPING_TOOLS, TYPING_NUMPY, "nox")
     session.run("mypy", *session.posargs)
     session.run("pyright", *session.posargs)
 

@@ -22,7 +22,7 @@ import numpy as np
 
 import arraybackend as ab
 from arraybackend._bench._cases import Settings, installed_peers
-from arraybackend._bench._cli import header_lines
+from arraybackend._bench._command import header_lines
 from arraybackend._bench._progress import progress
 from arraybackend._bench._report import summarise, table
 from arraybackend._bench._worker import cases_for, run_processes
@@ -52,12 +52,31 @@ def _memory_line() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--processes", type=int, default=5, help="fresh processes per row (spread over them)")
-    parser.add_argument("--rounds", type=int, default=21, help="alternating rounds per row and process")
-    parser.add_argument("--budget", type=float, default=1.0, help="seconds per row and process, both sides")
-    parser.add_argument("--import-samples", type=int, default=15, help="fresh interpreters per process for the import row")
-    parser.add_argument("--peers", action="store_true", help="add thinc, TensorLy, array-api-compat, autoray rows (those installed)")
-    parser.add_argument("--strict", action="store_true", help="exit 1 when a median misses its goal (noisy machines: off)")
+    parser.add_argument(
+        "--processes", type=int, default=5, help="fresh processes per row (spread over them)"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=21, help="alternating rounds per row and process"
+    )
+    parser.add_argument(
+        "--budget", type=float, default=1.0, help="seconds per row and process, both sides"
+    )
+    parser.add_argument(
+        "--import-samples",
+        type=int,
+        default=15,
+        help="fresh interpreters per process for the import row",
+    )
+    parser.add_argument(
+        "--peers",
+        action="store_true",
+        help="add thinc, TensorLy, array-api-compat, autoray rows (those installed)",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 when a median misses its goal (noisy machines: off)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     args = parser.parse_args(argv)
     found, missing = installed_peers() if args.peers else ([], [])
@@ -77,10 +96,12 @@ def main(argv: list[str] | None = None) -> int:
         f"ratio = ours / raw time (throughput row: raw / ours); estimated {estimate:.0f} s"
     )
     if args.peers:
-        print(f"peers: {', '.join(found) or 'none installed'}; not installed: {', '.join(missing) or 'none'}")
+        print(
+            f"peers: {', '.join(found) or 'none installed'}; not installed: {', '.join(missing) or 'none'}"
+        )
     print(flush=True)
     bar = progress(args.processes * len(cases), "bench", enabled=not args.no_progress)
-    collected = run_processes(settings, args.processes, lambda: bar.update(1))
+    collected = run_processes(settings, args.processes, bar.update)
     bar.close()
     summaries = [summarise(c, collected.values[c.key]) for c in cases if c.key in collected.values]
     print(table(summaries, collected.errors))

@@ -88,7 +88,10 @@ def test_bench_quick_end_to_end(tmp_path: Path) -> None:
 
 def test_bench_refuses_bad_options_before_timing(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bench", "--plot", "figure.gif"]) == 2
-    assert "--plot 'figure.gif': the file must end in one of .png, .svg, .pdf" in capsys.readouterr().err
+    assert (
+        "--plot 'figure.gif': the file must end in one of .png, .svg, .pdf"
+        in capsys.readouterr().err
+    )
     assert main(["bench", "--json", "no/such/folder/x.json"]) == 2
     assert "folder 'no/such/folder' does not exist" in capsys.readouterr().err
     assert main(["bench", "--backend", "cuda"]) == 2
@@ -175,7 +178,9 @@ def test_plot_draws_one_line_per_curve_and_labels_them(tmp_path: Path, suffix: s
         RatioCurve("other", [(4, 2.0, 1.9, 2.1), (64, 1.2, 1.1, 1.3)]),
     ]
     sweeps = {
-        name: [Point(name, dt, n, 2 * n**3 / 10e9) for dt in ("float32", "float64") for n in (64, 128)]
+        name: [
+            Point(name, dt, n, 2 * n**3 / 10e9) for dt in ("float32", "float64") for n in (64, 128)
+        ]
         for name in ("numpy", "other")
     }
     path = tmp_path / f"bench{suffix}"

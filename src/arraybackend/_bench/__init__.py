@@ -8,7 +8,7 @@ Modules, each small:
 - ``_worker``: rows run in fresh worker processes, one JSON line per row;
 - ``_report``: medians and spreads over processes, goals, the tables;
 - ``_sweep``: GFLOP/s against matrix size; ``_plot``: the figure; ``_progress``: the bar;
-- ``_cli``: the ``arraybackend bench`` subcommand.
+- ``_cli``: the ``bench`` subcommand's options (light to import); ``_command``: the run.
 
 Nothing here is public API: the command line and the printed tables are the interface.
 """

@@ -125,7 +125,9 @@ def _threads(key: str, ours: str, raw: str, setup: Callable[[], Namespace], goal
 
 def _import_row(goal: Goal) -> Case:
     def measure(settings: Settings) -> Measured:
-        return Measured(statistics.median(import_cost_ms("arraybackend", "numpy", settings.import_samples)))
+        return Measured(
+            statistics.median(import_cost_ms("arraybackend", "numpy", settings.import_samples))
+        )
 
     return Case(
         "import arraybackend", "import arraybackend", "after import numpy", "ms", goal, measure
@@ -142,9 +144,21 @@ def issue13_cases(settings: Settings) -> list[Case]:
         _pair("be.dot length 4", "be.dot(u, v)", "np.dot(u, v)", vec, Goal(1.0)),
         _pair("ab.dot length 4 (module-level)", "ab.dot(u, v)", "np.dot(u, v)", vec, Goal(1.05)),
         _pair("ab.transpose 4x4 (module-level)", "ab.transpose(x)", "x.T", m4, Goal(2.5)),
-        _pair("ab.matrix_multiply 4x4 (module-level)", "ab.matrix_multiply(x, w)", np_mm, m4, Goal(0.92), 4),
+        _pair(
+            "ab.matrix_multiply 4x4 (module-level)",
+            "ab.matrix_multiply(x, w)",
+            np_mm,
+            m4,
+            Goal(0.92),
+            4,
+        ),
     ]
-    for n, dtype, goal in ((4, "float64", 1.05), (4, "float32", 1.05), (64, "float64", 1.01), (256, "float64", 1.01)):
+    for n, dtype, goal in (
+        (4, "float64", 1.05),
+        (4, "float32", 1.05),
+        (64, "float64", 1.01),
+        (256, "float64", 1.01),
+    ):
         ns = _numpy(x=((n, n), dtype), w=((n, n), dtype))
         rows.append(_pair(f"be.matrix_multiply {n}x{n} {dtype}", mm, np_mm, ns, Goal(goal), n))
     backprop = _numpy(x=((512, 256), "float64"), d=((512, 64), "float64"))
@@ -167,8 +181,20 @@ def issue13_cases(settings: Settings) -> list[Case]:
 
 # Peer libraries: (module to find, setup statement, matmul, transpose, dot) as source.
 PEERS: dict[str, tuple[str, str, str, str | None, str | None]] = {
-    "thinc": ("thinc", "from thinc.api import NumpyOps; ops = NumpyOps()", "ops.gemm(x, w)", None, None),
-    "tensorly": ("tensorly", "import tensorly as tl", "tl.matmul(x, w)", "tl.transpose(x)", "tl.dot(u, v)"),
+    "thinc": (
+        "thinc",
+        "from thinc.api import NumpyOps; ops = NumpyOps()",
+        "ops.gemm(x, w)",
+        None,
+        None,
+    ),
+    "tensorly": (
+        "tensorly",
+        "import tensorly as tl",
+        "tl.matmul(x, w)",
+        "tl.transpose(x)",
+        "tl.dot(u, v)",
+    ),
     "array-api-compat": (
         "array_api_compat",
         "import array_api_compat.numpy as xpc",
@@ -176,7 +202,13 @@ PEERS: dict[str, tuple[str, str, str, str | None, str | None]] = {
         "xpc.matrix_transpose(x)",
         "xpc.vecdot(u, v)",
     ),
-    "autoray": ("autoray", "from autoray import do", "do('matmul', x, w)", "do('transpose', x)", "do('dot', u, v)"),
+    "autoray": (
+        "autoray",
+        "from autoray import do",
+        "do('matmul', x, w)",
+        "do('transpose', x)",
+        "do('dot', u, v)",
+    ),
 }
 
 

@@ -35,6 +35,7 @@ __all__ = [
     "blas_threads",
     "cpu_model",
     "estimate_cpu_peak",
+    "gpu_peak",
     "interpreter_description",
     "machine_peak",
     "read_cpu_peak",
@@ -110,7 +111,9 @@ def _vector_isa(flags: set[str], vendor: str, machine: str) -> tuple[str, int, i
 
 
 def _physical_cores(cpuinfo: str) -> int | None:
-    pairs = set(re.findall(r"^physical id\s*:\s*(\d+).*?^core id\s*:\s*(\d+)", cpuinfo, re.M | re.S))
+    pairs = set(
+        re.findall(r"^physical id\s*:\s*(\d+).*?^core id\s*:\s*(\d+)", cpuinfo, re.M | re.S)
+    )
     return len(pairs) or None
 
 
@@ -142,7 +145,7 @@ def estimate_cpu_peak(cpuinfo: str, max_mhz: float | None, usable_cpus: int) -> 
 
 
 def _max_mhz(cpuinfo: str) -> float | None:
-    khz = []
+    khz: list[int] = []
     for path in Path("/sys/devices/system/cpu").glob("cpu[0-9]*/cpufreq/cpuinfo_max_freq"):
         try:
             khz.append(int(path.read_text().strip()))

@@ -8,6 +8,10 @@ and carries a ``gid`` (``ratio:numpy``, ``gflops:numpy:float64``, ``peak:numpy:f
 which SVG output keeps as element ids. Needs matplotlib (``pip install "arraybackend[bench]"``).
 """
 
+# matplotlib's stubs leave **kwargs untyped (Unknown to pyright): every Axes method reads as
+# "partially unknown". The arguments passed here are all typed.
+# pyright: reportUnknownMemberType=false
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -127,7 +131,9 @@ def _throughput(
             drawn.add((peak.flops[dtype], dtype))
             value = peak.flops[dtype] / 1e9
             kind = "estimate" if peak.estimate else "rated"
-            ax.axhline(value, color="0.3", linestyle=style, linewidth=1, gid=f"peak:{backend}:{dtype}")
+            ax.axhline(
+                value, color="0.3", linestyle=style, linewidth=1, gid=f"peak:{backend}:{dtype}"
+            )
             ax.annotate(
                 f"{dtype} peak ({kind}): {value:,.0f} GFLOP/s",
                 (0.01, value),

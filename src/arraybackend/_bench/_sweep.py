@@ -102,7 +102,7 @@ def sweep(
     backend: str,
     sizes: tuple[int, ...],
     budget_s: float,
-    tick: Callable[[], None] | None = None,
+    tick: Callable[[], object] | None = None,
 ) -> list[Point]:
     """GFLOP/s of ``get_backend(backend).matrix_multiply`` at each size, float32 then float64."""
     import arraybackend as ab

@@ -47,7 +47,9 @@ def _number(timer: timeit.Timer, seconds: float) -> int:
     return max(1, round(n * seconds / elapsed))
 
 
-def time_pair(raw: str, ours: str, namespace: Namespace, rounds: int, budget_s: float) -> PairTiming:
+def time_pair(
+    raw: str, ours: str, namespace: Namespace, rounds: int, budget_s: float
+) -> PairTiming:
     """Time ``raw`` and ``ours`` in ``rounds`` alternating rounds, ``budget_s`` seconds in all.
 
     Each round runs both sides once, the same number of calls each, the first side
@@ -126,13 +128,12 @@ def time_threads(
 
 
 _IMPORT_PROBE = (
-    "import {after}, time; t = time.perf_counter(); import {module}; "
-    "print(time.perf_counter() - t)"
+    "import {after}, time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
 )
 
 
 def import_cost_ms(
-    module: str, after: str, samples: int, tick: Callable[[], None] | None = None
+    module: str, after: str, samples: int, tick: Callable[[], object] | None = None
 ) -> list[float]:
     """Milliseconds to ``import module`` once ``after`` is imported, each in a fresh interpreter."""
     env = {k: v for k, v in os.environ.items() if k != "ARRAYBACKEND"}

@@ -51,7 +51,7 @@ def _settings_from_json(text: str) -> Settings:
 
 
 def run_processes(
-    settings: Settings, processes: int, tick: Callable[[], None] | None = None
+    settings: Settings, processes: int, tick: Callable[[], object] | None = None
 ) -> Collected:
     """Measure every row of the suite in ``processes`` fresh processes, one at a time."""
     collected = Collected()
@@ -61,7 +61,9 @@ def run_processes(
         # stderr to a file: a pipe nobody reads while stdout is read could fill and block.
         with (
             tempfile.TemporaryFile("w+") as errors,
-            subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True, env=env) as proc,
+            subprocess.Popen(
+                command, stdout=subprocess.PIPE, stderr=errors, text=True, env=env
+            ) as proc,
         ):
             assert proc.stdout is not None
             for line in proc.stdout:
@@ -76,7 +78,9 @@ def run_processes(
             proc.wait()
             if proc.returncode != 0:
                 errors.seek(0)
-                message = f"a benchmark worker exited with status {proc.returncode}:\n{errors.read()}"
+                message = (
+                    f"a benchmark worker exited with status {proc.returncode}:\n{errors.read()}"
+                )
                 raise RuntimeError(message)
     return collected
 
