@@ -139,7 +139,18 @@ def run(args: argparse.Namespace) -> int:
     )
     print(f"estimated time: about {estimate:.0f} s", flush=True)
     began = time.perf_counter()
-    report: dict[str, Any] = {"schema": 1, "machine": header_lines(), "backends": {}}
+    report: dict[str, Any] = {
+        "schema": 1,
+        "machine": header_lines(),
+        "settings": {
+            "processes": processes,
+            "rounds": _settings(args, names[0]).rounds,
+            "budget_s": _settings(args, names[0]).budget_s,
+            "sweep_sizes": list(sizes),
+            "sweep_budget_s": sweep_budget,
+        },
+        "backends": {},
+    }
     curves: list[RatioCurve] = []
     sweeps: dict[str, list[Point]] = {}
     for name in names:
