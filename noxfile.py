@@ -45,10 +45,9 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy --strict and pyright (strict) on src, tests, examples, benchmarks and this file."""
     # Every optional module is checked, so its library must be importable (CuPy's types come
-    # from typings/cupy instead: no 140 MB wheel here). threadpoolctl: the CLI and benchmarks.
-    session.install(
-        "-e", ".[test,array-api-strict]", *TYPING_TOOLS, TYPING_NUMPY, "nox", "threadpoolctl"
-    )
+    # from typings/cupy instead: no 140 MB wheel here). The bench extra (threadpoolctl,
+    # tqdm, matplotlib): the CLI and benchmarks.
+    session.install("-e", ".[test,array-api-strict,bench]", *TYPING_TOOLS, TYPING_NUMPY, "nox")
     session.run("mypy", *session.posargs)
     session.run("pyright", *session.posargs)
 
@@ -98,14 +97,15 @@ def verifytypes(session: nox.Session) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """The test suite, with the doctests in src (mypy too: tests/test_typing.py runs it)."""
-    session.install("-e", ".[test]", "mypy==2.4.1", TYPING_NUMPY)
+    # bench: tests/test_bench.py draws the plot (matplotlib) instead of skipping it.
+    session.install("-e", ".[test,bench]", "mypy==2.4.1", TYPING_NUMPY)
     session.run("pytest", *session.posargs)
 
 
 @nox.session
 def bench(session: nox.Session) -> None:
     """Overhead against raw NumPy, measured in the same run (medians and ratios)."""
-    session.install("-e", ".", "threadpoolctl")
+    session.install("-e", ".[bench]")
     session.run("python", "benchmarks/bench_numpy.py", *session.posargs)
 
 
@@ -171,8 +171,8 @@ def parity(session: nox.Session, backend: str) -> None:
 
 @nox.session(name="bench-cupy")
 def bench_cupy(session: nox.Session) -> None:
-    """GPU benchmark: matrix_multiply against raw cupy.matmul (medians, ratios, TFLOP/s)."""
+    """GPU benchmark: ``arraybackend bench --backend cupy`` (ratios, GFLOP/s vs rated peak)."""
     if not HAS_GPU:
         session.skip(NO_GPU)
-    session.install("-e", ".[cupy]")
-    session.run("python", "benchmarks/bench_cupy.py", *session.posargs)
+    session.install("-e", ".[cupy,bench]")
+    session.run("arraybackend", "bench", "--backend", "cupy", *session.posargs)

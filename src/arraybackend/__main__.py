@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 
 import arraybackend as ab
+from arraybackend._bench import _cli as bench_cli
 from arraybackend._blas import blas_description
 from arraybackend._cli_check import run_check
 from arraybackend._selection import ENV_VAR
@@ -82,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--backend", help=f"backend name (default: the selected one, ${ENV_VAR} or numpy)"
     )
+    bench_cli.add_parser(commands)
     return parser
 
 
@@ -93,6 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return info()
         if args.command == "check":
             return run_check(args.backend)
+        if args.command == "bench":
+            return bench_cli.run(args)
         return demo(args.backend)
     except ab.ArrayBackendError as err:
         print(f"arraybackend: {err}", file=sys.stderr)
