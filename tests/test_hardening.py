@@ -219,3 +219,31 @@ def test_asarray_never_shares_memory_across_libraries() -> None:
     back = be.asarray(xp.asarray([1.0, 2.0]))
     back[0] = 42.0
     assert be.asarray(back) is back  # a NumPy array of a numeric dtype: itself, no copy
+
+
+def test_products_in_several_threads_match_the_single_thread_ones() -> None:
+    # With another Python thread alive, small products take np.matmul (no GIL ping-pong):
+    # the results must be the same, bit for bit, as on one thread.
+    import threading
+
+    rng = np.random.default_rng(0)
+    pairs = [(rng.standard_normal((4, 4)), rng.standard_normal((4, 4))) for _ in range(8)]
+    pairs += [(rng.standard_normal(5), rng.standard_normal((5, 3))) for _ in range(8)]
+    alone = [be.matrix_multiply(x, w) for x, w in pairs]
+    dots = [be.dot(x, w) for x, w in pairs]
+    results: dict[int, tuple[list[object], list[object]]] = {}
+
+    def work(i: int) -> None:
+        results[i] = (
+            [be.matrix_multiply(x, w) for x, w in pairs],
+            [be.dot(x, w) for x, w in pairs],
+        )
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for products, inner in results.values():
+        for a, b in zip([*products, *inner], [*alone, *dots], strict=True):
+            np.testing.assert_array_equal(a, b)

@@ -133,11 +133,17 @@ def foreign_array(
             f"{op}: {arg} is {describe(obj)}, not a {array_type}; convert it first with {convert}"
         )
     owner = _ownership.owner_name(type(obj))
-    fix = f", or use the {owner!r} backend" if owner is not None and owner != backend else ""
+    if owner is not None and owner != backend:
+        # The owner's to_numpy is the one way out of a library (device memory included).
+        fix = (
+            f"move it with get_backend({backend!r}).asarray(get_backend({owner!r})."
+            f"to_numpy({arg})), or use the {owner!r} backend"
+        )
+    else:
+        fix = f"convert it with {convert}"
     return BackendMismatchError(
         f"{op}: {arg} is {describe(obj)} from {library}, but the {backend} backend works on "
-        f"{array_type}; arraybackend never copies between libraries implicitly: convert it "
-        f"with {convert}{fix}"
+        f"{array_type}; arraybackend never copies between libraries implicitly: {fix}"
     )
 
 

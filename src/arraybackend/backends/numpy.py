@@ -12,6 +12,7 @@ operand into a buffer for BLAS: both within the same error bound, not bit-identi
 
 from __future__ import annotations
 
+import _thread
 from collections.abc import Sequence
 from typing import Any, Literal, TypeAlias, TypeVar, cast, overload
 
@@ -46,6 +47,13 @@ _asarray = np.asarray
 # One-element operands stay with np.matmul: ndarray.dot scales by them with BLAS axpy,
 # which skips a 0 factor (0 * NaN would give 0).
 _DOT_MAX_SIZE = 128 * 128
+# ndarray.dot releases and re-takes the GIL around every BLAS call, whatever the size: with
+# other Python threads running, small products then ping-pong the GIL (1.5-1.65x slower in
+# aggregate with two threads), where the np.matmul gufunc keeps it for tiny loops. So
+# ndarray.dot only while this is the only Python thread (a C call, ~25 ns).
+# threading.active_count() takes a lock and a Python frame: the private C function is the
+# only cheap way to ask (present and unchanged since Python 3.2).
+_other_threads = _thread._count  # pyright: ignore[reportPrivateUsage]
 # The dtypes the hot paths take, tested before any work (a set look-up, ~25 ns): an object
 # array would run user __mul__ for every element before being refused. Real dtypes only go
 # to ndarray.dot: for complex outer products with an infinite component it gives NaN where
@@ -164,6 +172,7 @@ class NumPyBackend:
                     and w.ndim in (1, 2)
                     and 1 < x.size <= _DOT_MAX_SIZE
                     and 1 < w.size <= _DOT_MAX_SIZE
+                    and not _other_threads()
                 ):
                     return _dot(x, w)
                 if xd in _NUMERIC and wd in _NUMERIC:
@@ -212,7 +221,13 @@ class NumPyBackend:
             # vectors, where both functions run BLAS dot, and the bound costs ~35 ns.
             ud, vd = u.dtype, v.dtype
             try:
-                if ud in _REAL and vd in _REAL and u.size > 1 and v.size > 1:
+                if (
+                    ud in _REAL
+                    and vd in _REAL
+                    and u.size > 1
+                    and v.size > 1
+                    and not _other_threads()
+                ):
                     return _dot(u, v)
                 if ud in _NUMERIC and vd in _NUMERIC:
                     return _matmul(u, v)
