@@ -425,3 +425,24 @@ def test_usage_errors(args: list[str]) -> None:
     assert usage.startswith("usage: arraybackend")
     assert error.startswith("arraybackend")
     assert ": error: " in error
+
+
+@pytest.mark.usefixtures("scratch_registry")
+def test_info_survives_a_device_property_that_raises(capsys: pytest.CaptureFixture[str]) -> None:
+    class BadDevice(Raises):
+        @property
+        def device(self) -> str:
+            raise RuntimeError("no driver")
+
+    ab.register_backend("bad-device", BadDevice)
+    assert main(["info"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "bad-device" in x)
+    assert line.endswith("available (device unknown: RuntimeError: no driver)")
+
+
+@pytest.mark.usefixtures("small_grid")
+def test_check_runs_a_repeated_name_once(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--backend", "numpy", "--backend", "numpy"]) == 0
+    out = capsys.readouterr().out
+    assert sum(line.split()[:2] == ["numpy", "float64"] for line in out.splitlines()) == 1
+    assert "1 backend(s) checked" in out

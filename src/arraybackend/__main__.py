@@ -131,6 +131,13 @@ def _status(err: ab.ArrayBackendError) -> int:
     return 2 if isinstance(err, ab.UnknownBackendError) else 1
 
 
+def _device(backend: ab.Backend[Any]) -> str:
+    try:  # a third-party ``device`` property may raise: a remark, not a crash
+        return f" (device {backend.device})" if isinstance(backend, ab.SupportsDevice) else ""
+    except Exception as err:
+        return f" (device unknown: {type(err).__name__}: {err})"
+
+
 def info(out: _Output) -> int:
     """Versions, the selected backend, and every known backend: available, or why not."""
     env = os.environ.get(ENV_VAR)
@@ -159,10 +166,8 @@ def info(out: _Output) -> int:
     for name, backend in status.items():
         if isinstance(backend, ab.BackendUnavailableError):
             state = f"unavailable: {backend.reason}"
-        elif isinstance(backend, ab.SupportsDevice):
-            state = f"available (device {backend.device})"
         else:
-            state = "available"
+            state = f"available{_device(backend)}"
         print(f"  {name:<{name_width}}  {state}", file=out)
     if problem is not None:
         out.flush()  # the report first, then the one line on stderr

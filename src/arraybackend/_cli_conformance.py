@@ -9,17 +9,22 @@ A backend that raises gets a FAIL row and the run goes on; one that cannot run h
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
 import arraybackend as ab
 from arraybackend.testing._exact import check_product
 
-if TYPE_CHECKING:
-    from _typeshed import SupportsWrite
 
-__all__ = ["DTYPES", "SHAPES", "run_check"]
+class Sink(Protocol):
+    """Where the table goes: written row by row, flushed after each."""
+
+    def write(self, text: str, /) -> object: ...
+    def flush(self) -> object: ...
+
+
+__all__ = ["DTYPES", "SHAPES", "Sink", "run_check"]
 
 SHAPES: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...] = (
     ((1, 1), (1, 1)),
@@ -90,7 +95,7 @@ def _backends(requested: list[str] | None) -> list[tuple[str, ab.Backend[Any] | 
     return [(name, ab.get_backend(name)) for name in dict.fromkeys(requested)]
 
 
-def run_check(requested: list[str] | None, out: SupportsWrite[str]) -> int:
+def run_check(requested: list[str] | None, out: Sink) -> int:
     """Print a table of backend x dtype to ``out``; 1 if anything failed, else 0."""
     backends = _backends(requested)  # errors about the names come before the header
     width = max(len("backend"), *(len(name) for name, _ in backends))
@@ -100,6 +105,7 @@ def run_check(requested: list[str] | None, out: SupportsWrite[str]) -> int:
     def row(name: str, dtype: str, worst: float | None, verdict: str) -> None:
         ratio = "-" if worst is None else f"{worst:.3g}"
         print(f"{name:<{width}}  {dtype:<10}  {ratio:>15}  {verdict}", file=out)
+        out.flush()  # each row as it is done, also through a pipe (a GPU run is slow)
         if verdict.startswith("FAIL"):
             failed.add(name)
 
