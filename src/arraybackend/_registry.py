@@ -22,6 +22,7 @@ from arraybackend.errors import (
     ArrayTypeError,
     BackendMismatchError,
     BackendUnavailableError,
+    BrokenBackendError,
     UnknownBackendError,
 )
 
@@ -226,7 +227,7 @@ def _takes_device(factory: Factory) -> bool:
 
 def _build(name: str, entry: _Entry, device: Hashable) -> Backend[Any]:
     if entry.factory is None:
-        raise BackendUnavailableError(name, entry.problem or "broken plugin")
+        raise BrokenBackendError(name, entry.problem or "broken plugin")
     if device is not None and not _takes_device(entry.factory):
         msg = f"get_backend: the {name} backend has no devices; call get_backend({name!r})"
         raise ArgumentError(msg)
@@ -238,7 +239,7 @@ def _build(name: str, entry: _Entry, device: Hashable) -> Backend[Any]:
         if device is not None and isinstance(err, (TypeError, ValueError)):
             raise  # the backend's own refusal of this device
         reason = f"broken backend ({entry.origin}): its factory raised {type(err).__name__}: {err}"
-        raise BackendUnavailableError(name, reason) from err
+        raise BrokenBackendError(name, reason) from err
     # pyright narrows the declared object to the factory's return type; untyped factories
     # return anything.
     if isinstance(backend, type) or not isinstance(backend, Backend):  # pyright: ignore[reportUnnecessaryIsInstance]
@@ -246,7 +247,7 @@ def _build(name: str, entry: _Entry, device: Hashable) -> Backend[Any]:
                    if not hasattr(backend, m)]  # fmt: skip
         why = f"lacks {', '.join(missing)}" if missing else "is a class, not an instance"
         reason = f"broken backend: its factory returned {describe(backend)}, which {why}"
-        raise BackendUnavailableError(name, reason)
+        raise BrokenBackendError(name, reason)
     return backend
 
 
@@ -269,7 +270,8 @@ def get_backend(name: str, /, *, device: Hashable = None) -> Backend[Any]:
     UnknownBackendError
         No backend has this name; the message lists the known ones.
     BackendUnavailableError
-        The backend is known but cannot run here (or is broken); ``.reason`` says why.
+        The backend is known but cannot run here; ``.reason`` says why. A
+        ``BrokenBackendError`` when its plugin or factory is broken.
     ArgumentError
         ``name`` is not a str, or ``device`` is given to a backend without devices or is
         not hashable.
@@ -285,10 +287,12 @@ def get_backend(name: str, /, *, device: Hashable = None) -> Backend[Any]:
     except KeyError:
         pass
     except TypeError:
-        _check_name("get_backend", name)
         msg = f"get_backend: device must be hashable, got {describe(device)}"
         raise ArgumentError(msg) from None
-    _check_name("get_backend", name)
+    given: object = name  # callers without a type checker pass anything
+    if not isinstance(given, str):
+        msg = f"get_backend: the backend name must be a str, got {describe(name)}"
+        raise ArgumentError(msg)
     with _lock:
         if (name, device) in _instances:
             return _instances[name, device]
@@ -315,7 +319,7 @@ def backend_status() -> dict[str, BackendUnavailableError | Backend[Any]]:
         except BackendUnavailableError as err:
             status[name] = err
         except Exception as err:  # never let one backend break the listing
-            status[name] = BackendUnavailableError(name, f"{type(err).__name__}: {err}")
+            status[name] = BrokenBackendError(name, f"{type(err).__name__}: {err}")
     return status
 
 

@@ -11,6 +11,7 @@ Every class also subclasses the builtin a caller would already catch::
     ├── ArgumentError           (TypeError)
     ├── UnknownBackendError     (ValueError)
     └── BackendUnavailableError (ImportError)
+        └── BrokenBackendError
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ __all__ = [
     "ArrayTypeError",
     "BackendMismatchError",
     "BackendUnavailableError",
+    "BrokenBackendError",
     "DTypeError",
     "OutputError",
     "ShapeError",
@@ -67,3 +69,8 @@ class BackendUnavailableError(ArrayBackendError, ImportError):
         self.backend = backend
         self.reason = reason
         super().__init__(f"the {backend} backend is unavailable: {reason}")
+
+
+class BrokenBackendError(BackendUnavailableError):
+    """A backend is installed but broken: its plugin failed to load, or its factory raised
+    or returned something that is not a backend (a bug to report to its authors)."""
