@@ -289,8 +289,8 @@ def get_backend(name: str, /, *, device: Hashable = None) -> Backend[Any]:
     except TypeError:
         msg = f"get_backend: device must be hashable, got {describe(device)}"
         raise ArgumentError(msg) from None
-    given: object = name  # callers without a type checker pass anything
-    if not isinstance(given, str):
+    given_name: object = name  # callers without a type checker pass anything
+    if not isinstance(given_name, str):  # pyright: ignore[reportUnnecessaryIsInstance]
         msg = f"get_backend: the backend name must be a str, got {describe(name)}"
         raise ArgumentError(msg)
     with _lock:
