@@ -98,7 +98,8 @@ def verifytypes(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """The test suite, with the doctests in src (mypy too: tests/test_typing.py runs it)."""
     # bench: tests/test_bench.py draws the plot (matplotlib) instead of skipping it.
-    session.install("-e", ".[test,bench]", "mypy==2.4.1", TYPING_NUMPY)
+    # hatchling: tests/test_backend_template.py builds the guide's template package.
+    session.install("-e", ".[test,bench]", "mypy==2.4.1", TYPING_NUMPY, "hatchling>=1.27")
     session.run("pytest", *session.posargs)
 
 
