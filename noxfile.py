@@ -27,7 +27,11 @@ CUPY_STUBTEST = "cupy-cuda12x==14.2.0"
 # included, so CI runs it; on a GPU machine it skips itself and parity(backend='cupy') runs.
 nox.options.sessions.append("cupy-nogpu")
 # The parity kit per backend (extras to install): CI runs the CPU ones, a GPU machine all.
-PARITY_EXTRAS = {"numpy": "test", "array-api-strict": "test,array-api-strict", "cupy": "test,cupy"}
+PARITY_EXTRAS = {
+    "numpy": "test",
+    "array-api-strict": "test,array-api-strict,examples",  # + the digits training run
+    "cupy": "test,cupy",
+}
 nox.options.sessions += [
     f"parity(backend={name!r})" for name in PARITY_EXTRAS if name != "cupy" or HAS_GPU
 ]
@@ -47,7 +51,13 @@ def typecheck(session: nox.Session) -> None:
     # Every optional module is checked, so its library must be importable (CuPy's types come
     # from typings/cupy instead: no 140 MB wheel here). threadpoolctl: the CLI and benchmarks.
     session.install(
-        "-e", ".[test,array-api-strict]", *TYPING_TOOLS, TYPING_NUMPY, "nox", "threadpoolctl"
+        "-e",
+        ".[test,array-api-strict,examples]",
+        *TYPING_TOOLS,
+        TYPING_NUMPY,
+        "nox",
+        "threadpoolctl",
+        "types-tqdm",
     )
     session.run("mypy", *session.posargs)
     session.run("pyright", *session.posargs)
@@ -98,7 +108,7 @@ def verifytypes(session: nox.Session) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """The test suite, with the doctests in src (mypy too: tests/test_typing.py runs it)."""
-    session.install("-e", ".[test]", "mypy==2.4.1", TYPING_NUMPY)
+    session.install("-e", ".[test,examples]", "mypy==2.4.1", TYPING_NUMPY)
     session.run("pytest", *session.posargs)
 
 
@@ -158,11 +168,10 @@ def parity(session: nox.Session, backend: str) -> None:
     session.run("python", "-c", f"import arraybackend as ab; ab.get_backend({backend!r})")
     tests = ["tests/test_testing_kit.py", "tests/test_seed_parity.py"]
     own = {
-        "array-api-strict": "tests/test_array_api_strict_backend.py",
-        "cupy": "tests/test_cupy_backend.py",
+        "array-api-strict": ["tests/test_array_api_strict_backend.py", "tests/test_digits_mlp.py"],
+        "cupy": ["tests/test_cupy_backend.py"],
     }
-    if backend in own:
-        tests.append(own[backend])
+    tests += own.get(backend, [])
     # On a GPU machine an unusable GPU must fail the session, not skip every CuPy test.
     env = {"ARRAYBACKEND_REQUIRE_GPU": "1"} if backend == "cupy" else {}
     session.run("pytest", *tests, f"--arraybackend={backend}", *session.posargs, env=env)
