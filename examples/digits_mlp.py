@@ -284,17 +284,23 @@ def plot(histories: Mapping[str, History], path: Path, /) -> None:
 
     matplotlib.use("Agg")  # files only: no display needed
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.5), layout="constrained")
-    styles = ["-", "--", ":", "-."]
+    # The curves may coincide (they do on NumPy and array-api-strict): open markers of
+    # different sizes keep every backend visible.
+    looks = [("-", "o", 8), ("--", "s", 5), (":", "^", 4), ("-.", "x", 4)]
     for i, (name, h) in enumerate(histories.items()):
         epochs = range(1, len(h.loss) + 1)
-        style = styles[i % len(styles)]
-        ax_loss.plot(epochs, h.loss, style, marker="o", markersize=3, label=name)
-        ax_acc.plot(epochs, [100 * a for a in h.accuracy], style, marker="o", markersize=3)
+        line, marker, size = looks[i % len(looks)]
+        style = {"linestyle": line, "marker": marker, "markersize": size, "fillstyle": "none"}
+        ax_loss.plot(epochs, h.loss, label=name, **style)
+        ax_acc.plot(epochs, [100 * a for a in h.accuracy], label=name, **style)
     ax_loss.set(xlabel="epoch", ylabel="training loss (cross-entropy)", yscale="log")
     ax_acc.set(xlabel="epoch", ylabel="test accuracy (%)")
     ax_acc.axhline(95, color="grey", linewidth=0.8)
+    for ax in (ax_loss, ax_acc):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax_loss.legend(title="backend")
     # matplotlib leaves the **kwargs of these two untyped, which strict pyright reports.
     fig.suptitle("digits: 64-64-10 MLP, float64, same seed on every backend")  # pyright: ignore[reportUnknownMemberType]
