@@ -11,7 +11,7 @@ nox.needs_version = ">=2025.2"
 nox.options.default_venv_backend = "uv|virtualenv"
 # Never fetch an interpreter: use the one nox runs under (downloads fail on these machines).
 nox.options.download_python = "never"
-nox.options.sessions = ["lint", "typecheck", "typing", "tests"]
+nox.options.sessions = ["lint", "typecheck", "typing", "tests", "docs"]
 
 TYPING_TOOLS = ["mypy==2.4.1", "pyright==1.1.414"]
 # Strict typing needs numpy >= 2.3 (NDArray[T] has shape tuple[Any, ...] from 2.3 on: arrays of
@@ -110,6 +110,26 @@ def tests(session: nox.Session) -> None:
     """The test suite, with the doctests in src (mypy too: tests/test_typing.py runs it)."""
     session.install("-e", ".[test,examples]", "mypy==2.4.1", TYPING_NUMPY)
     session.run("pytest", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The site: built with warnings as errors, its examples run, its links and pages checked.
+
+    ``-n -W --keep-going``: every warning (a broken cross-reference included) fails the build,
+    all of them listed; ``-E``: a fresh environment, so no warning hides in a cached page.
+    Then the ``>>>`` examples of the pages run as doctests, and tests/test_docs_site.py
+    checks every internal link (offline) and renders three pages in headless Chromium,
+    keeping the screenshots in docs/_build/screenshots. Open docs/_build/html/index.html.
+    """
+    groups = nox.project.dependency_groups(nox.project.load_toml("pyproject.toml"), "docs")
+    session.install("-e", ".[test,array-api-strict,examples]", *groups)
+    html = "docs/_build/html"
+    session.run("python", "-m", "sphinx", "-b", "html", "-n", "-W", "--keep-going", "-E", "-q",
+                "docs", html, *session.posargs)  # fmt: skip
+    pages = sorted(str(p) for p in Path("docs").glob("*.md"))
+    session.run("pytest", "--doctest-glob=*.md", *pages)
+    session.run("pytest", "tests/test_docs_site.py", env={"ARRAYBACKEND_DOCS_HTML": html})
 
 
 @nox.session

@@ -24,7 +24,7 @@ ROOT = DOCS.parent
 
 project = "arraybackend"
 author = "The arraybackend developers"
-copyright = "the arraybackend developers"  # noqa: A001  (Sphinx's name)
+copyright = "the arraybackend developers"
 release = ab.__version__
 version = release
 
@@ -53,8 +53,7 @@ html_theme_options = {
 html_context = {"default_mode": "light"}
 # Pages without sub-pages: no (empty) section navigation on the left.
 html_sidebars = {
-    page: []
-    for page in ("index", "getting-started", "example-digits", "benchmarks", "changelog")
+    page: [] for page in ("index", "getting-started", "example-digits", "benchmarks", "changelog")
 }
 html_show_sourcelink = False
 
@@ -202,7 +201,9 @@ def run_digits_example() -> None:
     for name in backends:
         argv += ["--backend", name]
     done = subprocess.run(argv, capture_output=True, text=True, check=True, cwd=ROOT)
-    (out / "digits-output.txt").write_text(done.stdout.replace(str(out / "digits.png"), "digits.png"))
+    (out / "digits-output.txt").write_text(
+        done.stdout.replace(str(out / "digits.png"), "digits.png")
+    )
     stamp.write_text(example.read_text())
 
 

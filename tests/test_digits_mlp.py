@@ -2,7 +2,7 @@
 
 Parity: the array-api-strict backend must reproduce NumPy's training run *bit for bit*.
 The bound is zero, not a tolerance, because both runs execute the same IEEE-754 operations
-in the same order (docs/guide/parity.md, "Parity on real work", gives the argument):
+in the same order (docs/example-digits.md, "Parity on real work", gives the argument):
 
 - array-api-strict arrays wrap NumPy arrays, and each of its functions used here (``matmul``,
   ``exp``, ``log``, ``max``, ``sum``, ``where``, ``greater``, the operators) calls the NumPy

@@ -32,7 +32,10 @@ pytestmark = pytest.mark.skipif(HTML is None, reason="no built site given: run n
 # page -> (path in the site, text its main content must contain)
 PAGES = {
     "front": ("index.html", "Where to go next"),
-    "matrix_multiply": ("api/generated/arraybackend.matrix_multiply.html", "on the current backend"),
+    "matrix_multiply": (
+        "api/generated/arraybackend.matrix_multiply.html",
+        "on the current backend",
+    ),
     "example": ("example-digits.html", "Parity on real work"),
 }
 
@@ -113,5 +116,58 @@ def test_page_renders(page: str) -> None:
     pixels = np.asarray(matplotlib.image.imread(png))[..., :3]
     # A rendered page has text: many pixels far from the background colour.
     background = np.median(pixels.reshape(-1, 3), axis=0)
-    ink = np.mean(np.abs(pixels - background).max(axis=-1) > 0.25)
+    far = np.abs(pixels - background).max(axis=-1) > 0.25
+    ink = np.count_nonzero(far) / far.size
     assert ink > 0.01, f"{page}: the screenshot is blank ({ink:.2%} of pixels differ)"
+
+
+class _Links(HTMLParser):
+    """Every ``href``/``src`` of a page, and every ``id`` it defines."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for key, value in attrs:
+            if value is None:
+                continue
+            if key == "id":
+                self.ids.add(value)
+            elif key == "href" or (key == "src" and tag in {"img", "script"}):
+                self.links.append(value)
+
+
+def test_internal_links_resolve() -> None:
+    """Every link inside the site reaches an existing file, and an existing anchor in it.
+
+    Offline by design: external links (any URL with a scheme) are not fetched.
+    """
+    assert HTML is not None
+    site = Path(HTML).resolve()
+    pages: dict[Path, _Links] = {}
+    for page in sorted(site.rglob("*.html")):
+        if page.parent.name == "_static":  # the theme's template macros, not a page
+            continue
+        parser = _Links()
+        parser.feed(page.read_text(encoding="utf-8"))
+        pages[page] = parser
+    assert len(pages) > 20, f"only {len(pages)} pages in {site}"
+    broken: list[str] = []
+    for page, parser in pages.items():
+        for link in parser.links:
+            if ":" in link.split("/")[0] or link.startswith("//"):  # http:, mailto:, data:
+                continue
+            path, _, anchor = link.partition("#")
+            target = (page.parent / path.split("?")[0]).resolve() if path else page
+            if target.is_dir():
+                target = target / "index.html"
+            where = f"{page.relative_to(site)}: {link}"
+            if not target.is_file():
+                broken.append(f"{where} (no such file)")
+            elif anchor and target.suffix == ".html":
+                ids: set[str] = pages[target].ids if target in pages else set()
+                if anchor not in ids:
+                    broken.append(f"{where} (no anchor #{anchor})")
+    assert not broken, "\n".join(broken[:50])
