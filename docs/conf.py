@@ -166,7 +166,7 @@ def write_api_index() -> None:
             else:
                 own.append(name)
         if own:
-            lines += [".. autosummary::", "   :toctree: generated", ""]
+            lines += [".. autosummary::", "   :toctree: generated", "   :nosignatures:", ""]
             lines += [f"   {name}" for name in own] + [""]
         if aliases:
             lines += ["Type aliases", "------------", ""]
@@ -177,7 +177,8 @@ def write_api_index() -> None:
         if elsewhere:
             lines += ["Also exported here", "------------------", ""]
             lines += ["Documented once, under the first module that exports them:", ""]
-            lines += [".. autosummary::", ""] + [f"   ~{t}" for t in elsewhere] + [""]
+            lines += [".. autosummary::", "   :nosignatures:", ""]
+            lines += [f"   ~{t}" for t in elsewhere] + [""]
         _write_if_changed(api / f"{module.__name__}.rst", "\n".join(lines))
     _write_if_changed(api / "index.rst", "\n".join([*index, ""]))
 
