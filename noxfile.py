@@ -11,7 +11,7 @@ nox.needs_version = ">=2025.2"
 nox.options.default_venv_backend = "uv|virtualenv"
 # Never fetch an interpreter: use the one nox runs under (downloads fail on these machines).
 nox.options.download_python = "never"
-nox.options.sessions = ["lint", "typecheck", "typing", "tests"]
+nox.options.sessions = ["lint", "typecheck", "typing", "tests", "docs"]
 
 TYPING_TOOLS = ["mypy==2.4.1", "pyright==1.1.414"]
 # Strict typing needs numpy >= 2.3 (NDArray[T] has shape tuple[Any, ...] from 2.3 on: arrays of
@@ -27,7 +27,11 @@ CUPY_STUBTEST = "cupy-cuda12x==14.2.0"
 # included, so CI runs it; on a GPU machine it skips itself and parity(backend='cupy') runs.
 nox.options.sessions.append("cupy-nogpu")
 # The parity kit per backend (extras to install): CI runs the CPU ones, a GPU machine all.
-PARITY_EXTRAS = {"numpy": "test", "array-api-strict": "test,array-api-strict", "cupy": "test,cupy"}
+PARITY_EXTRAS = {
+    "numpy": "test",
+    "array-api-strict": "test,array-api-strict,examples",  # + the digits training run
+    "cupy": "test,cupy",
+}
 nox.options.sessions += [
     f"parity(backend={name!r})" for name in PARITY_EXTRAS if name != "cupy" or HAS_GPU
 ]
@@ -46,8 +50,15 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict and pyright (strict) on src, tests, examples, benchmarks and this file."""
     # Every optional module is checked, so its library must be importable (CuPy's types come
     # from typings/cupy instead: no 140 MB wheel here). The bench extra (threadpoolctl,
-    # tqdm, matplotlib): the CLI and benchmarks.
-    session.install("-e", ".[test,array-api-strict,bench]", *TYPING_TOOLS, TYPING_NUMPY, "nox")
+    # tqdm, matplotlib): the CLI and benchmarks; examples: the digits example.
+    session.install(
+        "-e",
+        ".[test,array-api-strict,bench,examples]",
+        *TYPING_TOOLS,
+        TYPING_NUMPY,
+        "nox",
+        "types-tqdm",
+    )
     session.run("mypy", *session.posargs)
     session.run("pyright", *session.posargs)
 
@@ -99,8 +110,30 @@ def tests(session: nox.Session) -> None:
     """The test suite, with the doctests in src (mypy too: tests/test_typing.py runs it)."""
     # bench: tests/test_bench.py draws the plot (matplotlib) instead of skipping it.
     # hatchling: tests/test_backend_template.py builds the guide's template package.
-    session.install("-e", ".[test,bench]", "mypy==2.4.1", TYPING_NUMPY, "hatchling>=1.27")
+    session.install(
+        "-e", ".[test,bench,examples]", "mypy==2.4.1", TYPING_NUMPY, "hatchling>=1.27"
+    )
     session.run("pytest", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The site: built with warnings as errors, its examples run, its links and pages checked.
+
+    ``-n -W --keep-going``: every warning (a broken cross-reference included) fails the build,
+    all of them listed; ``-E``: a fresh environment, so no warning hides in a cached page.
+    Then the ``>>>`` examples of the pages run as doctests, and tests/test_docs_site.py
+    checks every internal link (offline) and renders three pages in headless Chromium,
+    keeping the screenshots in docs/_build/screenshots. Open docs/_build/html/index.html.
+    """
+    groups = nox.project.dependency_groups(nox.project.load_toml("pyproject.toml"), "docs")
+    session.install("-e", ".[test,array-api-strict,examples]", *groups)
+    html = "docs/_build/html"
+    session.run("python", "-m", "sphinx", "-b", "html", "-n", "-W", "--keep-going", "-E", "-q",
+                "docs", html, *session.posargs)  # fmt: skip
+    pages = sorted(str(p) for p in Path("docs").glob("*.md"))
+    session.run("pytest", "--doctest-glob=*.md", *pages)
+    session.run("pytest", "tests/test_docs_site.py", env={"ARRAYBACKEND_DOCS_HTML": html})
 
 
 @nox.session
@@ -159,11 +192,10 @@ def parity(session: nox.Session, backend: str) -> None:
     session.run("python", "-c", f"import arraybackend as ab; ab.get_backend({backend!r})")
     tests = ["tests/test_testing_kit.py", "tests/test_seed_parity.py"]
     own = {
-        "array-api-strict": "tests/test_array_api_strict_backend.py",
-        "cupy": "tests/test_cupy_backend.py",
+        "array-api-strict": ["tests/test_array_api_strict_backend.py", "tests/test_digits_mlp.py"],
+        "cupy": ["tests/test_cupy_backend.py"],
     }
-    if backend in own:
-        tests.append(own[backend])
+    tests += own.get(backend, [])
     # On a GPU machine an unusable GPU must fail the session, not skip every CuPy test.
     env = {"ARRAYBACKEND_REQUIRE_GPU": "1"} if backend == "cupy" else {}
     session.run("pytest", *tests, f"--arraybackend={backend}", *session.posargs, env=env)

@@ -1,0 +1,1 @@
+# scikit-learn ships no type information: only what examples/digits_mlp.py uses.
