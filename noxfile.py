@@ -110,9 +110,7 @@ def tests(session: nox.Session) -> None:
     """The test suite, with the doctests in src (mypy too: tests/test_typing.py runs it)."""
     # bench: tests/test_bench.py draws the plot (matplotlib) instead of skipping it.
     # hatchling: tests/test_backend_template.py builds the guide's template package.
-    session.install(
-        "-e", ".[test,bench,examples]", "mypy==2.4.1", TYPING_NUMPY, "hatchling>=1.27"
-    )
+    session.install("-e", ".[test,bench,examples]", "mypy==2.4.1", TYPING_NUMPY, "hatchling>=1.27")
     session.run("pytest", *session.posargs)
 
 
