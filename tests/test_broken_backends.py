@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 import numpy as np
 import pytest
@@ -127,9 +127,12 @@ class AcceptsZeroD(Delegating):
         return NUMPY.matrix_multiply(x, w, out=out)
 
 
-def _scribble(a: Any, change: Any) -> None:
-    if isinstance(a, np.ndarray) and a.dtype.kind in "fc" and a.flags.writeable:
-        change(a)
+def _scribble(a: object, change: Callable[[HostArray], object]) -> None:
+    if not isinstance(a, np.ndarray):
+        return
+    host = cast("HostArray", a)
+    if host.dtype.kind in "fc" and host.flags.writeable:
+        change(host)
 
 
 class SignOfZero(Delegating):

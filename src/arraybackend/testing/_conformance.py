@@ -22,9 +22,11 @@ from arraybackend.testing._parity import assert_parity
 from arraybackend.testing._report import BackendReport, ParityError, ParityResult
 
 if TYPE_CHECKING:
+    from hypothesis import settings
     from hypothesis import strategies as st
 
 __all__ = ["CHECKS", "Check", "Run", "check_backend"]
+
 
 class _DTypeParityError(ParityError):
     """A ParityError of one dtype among several checked in one example."""
@@ -43,7 +45,7 @@ class Run:
     dtypes: list[np.dtype[Any]]
     max_examples: int = 25
     accumulate: Mapping[np.dtype[Any], np.dtype[Any]] | None = None
-    _settings: Any = field(default=None, repr=False)
+    _settings: settings | None = field(default=None, repr=False)
 
     @property
     def floats(self) -> list[np.dtype[Any]]:
@@ -85,10 +87,11 @@ class Run:
         ``dtype`` is the one dtype the strategy draws, None when ``body`` checks several
         (it returns one result per dtype, and names the dtype in its failures).
         """
-        from hypothesis import HealthCheck, Phase, given, settings
+        from hypothesis import HealthCheck, Phase, given
+        from hypothesis import settings as hypothesis_settings
 
         if self._settings is None:
-            self._settings = settings(
+            self._settings = hypothesis_settings(
                 max_examples=self.max_examples,
                 # No "explain" phase: it lists the kit's own lines, not the backend's.
                 phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
@@ -178,12 +181,16 @@ def _random_values(
         limit = integer_limit(dtype, k)
         return rng.integers(0 if dtype.kind == "u" else -limit, limit + 1, shape).astype(dtype)
     top = 2.0 ** (3 if dtype.itemsize <= 2 else 10)  # as the strategies bound floats
-    parts = rng.uniform(-top, top, (2, *shape))
+    size: tuple[int, ...] = (2, *shape)
+    parts: HostArray = rng.uniform(-top, top, size)
     if nonfinite:
-        special = rng.choice(np.array([np.nan, np.inf, -np.inf]), parts.shape)
-        parts = np.where(rng.random(parts.shape) < 1 / 3, special, parts)
+        special = rng.choice(np.array([np.nan, np.inf, -np.inf]), size)
+        chosen: HostArray = rng.random(size) < 1 / 3
+        parts = np.where(chosen, special, parts)
+    values: HostArray
     if dtype.kind != "c":
-        return parts[0].astype(dtype)
+        values = parts[0].astype(dtype)
+        return values
     values = np.empty(shape, dtype)
     values.real, values.imag = parts
     return values
@@ -246,7 +253,9 @@ def check_matrix_multiply(run: Run) -> None:
     from arraybackend.testing import strategies as abst
 
     def body(x: HostArray, w: HostArray) -> ParityResult:
-        return assert_parity(_mm, x, w, backend=run.backend, product=_pair, accumulate=run.accumulate)
+        return assert_parity(
+            _mm, x, w, backend=run.backend, product=_pair, accumulate=run.accumulate
+        )
 
     for dtype in run.dtypes:
         run.drawn("matrix_multiply", dtype, abst.matmul_operands(dtypes=st.just(dtype)), body)

@@ -150,8 +150,8 @@ def _show(value: Fraction, spec: str = "r") -> str:
 def _wrap(value: int, dtype: np.dtype[Any]) -> int:
     """``value`` reduced into the range of an integer dtype, as two's complement wraps."""
     bits = 8 * dtype.itemsize
-    low = -(2 ** (bits - 1)) if dtype.kind == "i" else 0
-    return (value - low) % 2**bits + low
+    low = -(1 << (bits - 1)) if dtype.kind == "i" else 0
+    return (value - low) % (1 << bits) + low
 
 
 def _overflow_threshold(dtype: np.dtype[Any]) -> Fraction:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Mapping
-from typing import Any, TypeGuard
+from typing import Any, TypeGuard, cast
 
 import numpy as np
 
@@ -38,7 +38,7 @@ def reference_backend() -> Backend[Any]:
 
 def _convert(backend: Backend[Any], arg: object) -> object:
     if _is_host(arg) and isinstance(backend, SupportsAsarray):
-        converted: object = backend.asarray(arg)
+        converted: object = cast("SupportsAsarray[Any]", backend).asarray(arg)
         return converted
     return arg
 
