@@ -19,7 +19,7 @@ from arraybackend.testing._exact import HostArray
 from arraybackend.testing._report import ParityError
 
 if TYPE_CHECKING:
-    from arraybackend.testing._conformance import Run
+    from arraybackend.testing._run import Run
     from arraybackend.testing.strategies import Layout
 
 __all__ = [
