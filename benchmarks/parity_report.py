@@ -13,7 +13,7 @@ import time
 import numpy as np
 
 import arraybackend as ab
-from arraybackend.testing import BackendReport, SupportsAsarray, check_backend, check_product
+from arraybackend.testing import BackendReport, check_backend, check_product
 
 LOOSENESS_K = (1, 16, 256, 1024)
 LOOSENESS_DTYPES = ("float16", "float32", "float64", "complex64", "complex128")
@@ -40,7 +40,7 @@ def _looseness(name: str) -> str:
     errors grow like sqrt(k), so the ratio falls as k grows: that is how loose it is.
     """
     backend = ab.get_backend(name)
-    assert isinstance(backend, SupportsAsarray)
+    assert isinstance(backend, ab.SupportsAsarray)
     rng = np.random.default_rng(0)
     lines = [
         f"| {name}: dtype | " + " | ".join(f"k = {k}" for k in LOOSENESS_K) + " |",

@@ -80,9 +80,9 @@ CASES: list[tuple[str, Fn, tuple[HostArray, ...], Any]] = [
 
 @pytest.mark.parametrize(("fn", "args", "product"), [pytest.param(*c[1:], id=c[0]) for c in CASES])
 def test_seed_example(
-    backend: ab.Backend[Any], fn: Fn, args: tuple[HostArray, ...], product: Any
+    array_backend: ab.Backend[Any], fn: Fn, args: tuple[HostArray, ...], product: Any
 ) -> None:
-    result = assert_parity(fn, *args, backend=backend, product=product)
+    result = assert_parity(fn, *args, backend=array_backend, product=product)
     assert result.error is None
     if result.backend is not None:
         assert result.backend.max_ratio <= 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from fractions import Fraction
+from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 import arraybackend as ab
 from arraybackend.testing import (
+    CHECKS,
     ParityError,
     assert_parity,
     check_backend,
@@ -51,10 +53,12 @@ def test_reference_dot_matches_exact_arithmetic(operands: tuple[HostArray, HostA
     check_product(np.asarray(NUMPY.dot(x, w)), x, w, who="numpy dot")
 
 
-def test_backend_conforms(backend: ab.Backend[Any]) -> None:
-    report = check_backend(backend, max_examples=settings().max_examples)
-    assert not report.failures
-    assert report.examples["matrix_multiply"] >= settings().max_examples
+def test_backend_conforms(array_backend: ab.Backend[Any]) -> None:
+    report = check_backend(array_backend, max_examples=settings().max_examples)
+    assert report.failures == []
+    supported = len(report.max_ratio)
+    assert report.examples["matrix_multiply"] >= supported * settings().max_examples
+    assert list(report.examples) == [c.name for c in CHECKS if c.name in report.examples]
     assert all(ratio <= 1 for ratio in report.max_ratio.values())
 
 
@@ -72,8 +76,9 @@ def test_check_product_names_the_worst_element() -> None:
     z = x @ x
     z[1, 0] += 1e-9  # far beyond gamma_2 * (3*1 + 4*3) ~ 3.3e-15
     z[0, 1] += 1e-12
-    with pytest.raises(AssertionError) as info:
+    with pytest.raises(ParityError) as info:
         check_product(z, x, x)
+    assert info.value.report is None
     message = str(info.value)
     assert "element (1, 0)" in message
     assert "error 1e-09" in message
@@ -83,7 +88,7 @@ def test_check_product_names_the_worst_element() -> None:
 def test_check_product_integers_are_exact() -> None:
     x = np.array([[1, 2], [3, 4]], dtype=np.int8)
     assert check_product(x @ x, x, x).max_ratio == 0
-    with pytest.raises(AssertionError, match="computed 8, exact 7"):
+    with pytest.raises(ParityError, match="computed 8, exact 7"):
         check_product(x @ x + np.int8(1), x, x)
 
 
@@ -93,7 +98,7 @@ def test_float16_accumulates_in_float32_in_the_reference() -> None:
     w = np.ones((9, 1), dtype=np.float16)
     assert float(NUMPY.matrix_multiply(x, w)[0, 0]) == 2056.0
     check_product(NUMPY.matrix_multiply(x, w), x, w)
-    with pytest.raises(AssertionError, match="exceed"):
+    with pytest.raises(ParityError, match="exceed"):
         check_product(np.array([[2048.0]], dtype=np.float16), x, w)
 
 
@@ -165,7 +170,7 @@ def test_nan_check_accepts_ieee_or_the_reference() -> None:
     reference = np.array([[0.0], [0.0]])  # what the NumPy backend returns (see above)
     check_product(np.array([[0.0], [np.nan]]), x, w, reference=reference)  # IEEE
     check_product(reference, x, w, reference=reference)  # same as the reference
-    with pytest.raises(AssertionError, match="non-finite inputs"):
+    with pytest.raises(ParityError, match="non-finite inputs"):
         check_product(np.array([[0.0], [np.inf]]), x, w, reference=reference)
 
 
@@ -175,11 +180,13 @@ def test_public_surface() -> None:
 
     assert sorted(kit.__all__) == sorted(
         [
+            "CHECKS",
+            "Check",
             "DEFAULT_ACCUMULATE",
             "BackendReport",
+            "Failure",
             "ParityError",
             "ParityResult",
-            "SupportsAsarray",
             "ValueCheck",
             "assert_parity",
             "check_backend",
@@ -191,3 +198,67 @@ def test_public_surface() -> None:
     assert all(hasattr(kit, name) for name in kit.__all__)
     assert all(hasattr(abst, name) for name in abst.__all__)
     assert all(hasattr(plugin, name) for name in plugin.__all__)
+
+
+def test_check_backend_returns_the_failures_when_asked() -> None:
+    numpy: ab.Backend[Any] = NUMPY
+
+    class WrongTranspose:
+        name = "wrong-transpose"
+
+        def matrix_multiply(self, x: Any, w: Any, /, *, out: Any = None) -> Any:
+            return numpy.matrix_multiply(x, w, out=out)
+
+        def transpose(self, x: Any, /, axes: Any = None) -> Any:
+            return numpy.transpose(x, axes) + 1  # a copy, and wrong values
+
+        def dot(self, u: Any, v: Any, /) -> Any:
+            return numpy.dot(u, v)
+
+        def asarray(self, obj: Any, /) -> Any:
+            return obj
+
+        def to_numpy(self, x: Any, /) -> HostArray:
+            return NUMPY.to_numpy(x)
+
+    broken = cast("ab.Backend[Any]", WrongTranspose())
+    checks = ["transpose", "transpose is a view", "errors"]
+    report = check_backend(broken, checks=checks, raise_on_failure=False)
+    assert report.failed_checks == ["transpose", "transpose is a view"]
+    assert all(f.check in checks for f in report.failures)
+    assert str(report.failures[0]).startswith("transpose [")  # the dtype that failed first
+    assert "values differ from the reference" in str(report.failures[0])
+    with pytest.raises(ParityError) as info:
+        check_backend(broken, checks=checks)
+    assert info.value.report is not None
+    assert info.value.report.failures == report.failures  # derandomized: the same run
+    assert str(info.value) == report.summary()
+
+
+def test_check_backend_refuses_unknown_checks_and_backends_without_asarray() -> None:
+    with pytest.raises(ValueError, match=r"unknown check\(s\) \['dots'\]; the checks are 'matr"):
+        check_backend(NUMPY, checks=["dots"])
+    assert list(check_backend(NUMPY, checks="errors").examples) == ["errors"]
+
+    class NoAsarray:
+        name = "no-asarray"
+
+    with pytest.raises(TypeError, match="has no asarray"):
+        check_backend(cast("ab.Backend[Any]", NoAsarray()))
+
+
+def test_checks_are_named_once_and_documented_in_order() -> None:
+    names = [c.name for c in CHECKS]
+    assert len(set(names)) == len(names)
+    doc = (Path(__file__).parent.parent / "docs" / "parity.md").read_text()
+    section = doc.split("## What `check_backend` runs", 1)[1]
+    table = next(block for block in section.split("\n\n") if block.startswith("| check |"))
+    rows = [line.split("|")[1].strip().strip("`") for line in table.splitlines()[2:]]
+    assert rows == [*names, "every call"]
+
+
+def test_array_api_strict_transpose_views_are_checked_through_dlpack() -> None:
+    pytest.importorskip("array_api_strict")
+    report = check_backend(ab.get_backend("array-api-strict"), checks=["transpose is a view"])
+    assert report.examples["transpose is a view"] > 0
+    assert report.notes == []

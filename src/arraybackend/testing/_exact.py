@@ -25,19 +25,34 @@ significand):
   ``u16*|s| + (1 + u16) * (gamma_k(u32) * (|x|.|w|) + k*eta32) + eta16/2``. (float16's
   own ``gamma_k(u16)`` would be 8192 times looser: it would let a wrong float16 kernel
   pass.) A backend that accumulates in float16 needs ``accumulate={float16: float16}``.
-* integer results are exact (the strategies bound the values so nothing overflows).
+* operands converted to the result dtype (``int64 @ float64``: NumPy rounds each integer
+  to float64 first): the inner product is of the converted values, each within a relative
+  ``u`` of the exact one, so ``c`` inexact conversions per term add
+  ``gamma_c * (|x|.|w|)`` and scale the magnitude above by ``1 + gamma_c``
+  (``c`` counts the operands whose dtype the result cannot hold exactly: integers wider
+  than the significand).
+* integer results are exact modulo ``2**bits``: NumPy's integer arithmetic wraps around, so
+  the exact sum reduced into the dtype's range is the only right answer, overflow or not.
+* floating overflow: where ``(1 + gamma) * (|x|.|w|)`` reaches the dtype's overflow
+  threshold some order of summation may overflow, so a non-finite element there has no
+  exact value to meet. It passes when it matches the reference's (both overflow
+  identically); the reference's own is not checked. A finite element is still checked.
 """
 
 from __future__ import annotations
 
+import cmath
 import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any, TypeAlias
 
 import numpy as np
+
+from arraybackend.testing._report import ParityError
 
 __all__ = [
     "DEFAULT_ACCUMULATE",
@@ -85,8 +100,64 @@ class ValueCheck:
 
 
 def _split(v: Any) -> tuple[Fraction, Fraction]:
+    if isinstance(v, int):  # exact: complex(v) would round an integer wider than 53 bits
+        return Fraction(v), Fraction(0)
     c = complex(v)
     return Fraction(c.real), Fraction(c.imag)
+
+
+def _finite(v: Any) -> bool:
+    return isinstance(v, int) or cmath.isfinite(complex(v))
+
+
+def _real(dtype: np.dtype[Any]) -> np.dtype[Any]:
+    """The dtype of a complex dtype's components (the dtype itself if real)."""
+    return np.dtype(dtype.char.lower()) if dtype.kind == "c" else dtype
+
+
+def _exact_in(src: np.dtype[Any], real: np.dtype[Any]) -> bool:
+    """Whether every value of ``src`` converts to the floating dtype ``real`` exactly."""
+    if src.kind == "b":
+        return True
+    target = np.finfo(real)
+    if src.kind in "iu":
+        bits = 8 * src.itemsize - (src.kind == "i")
+        return bits <= target.nmant + 1
+    source = np.finfo(_real(src))
+    return (
+        source.nmant <= target.nmant
+        and source.maxexp <= target.maxexp
+        and source.smallest_subnormal >= target.smallest_subnormal
+    )
+
+
+def _conversions(z: np.dtype[Any], x: np.dtype[Any], w: np.dtype[Any]) -> int:
+    """How many of the operands round when NumPy converts them to the result dtype."""
+    if z.kind not in "fc":
+        return 0
+    return sum(not _exact_in(d, _real(z)) for d in (x, w))
+
+
+def _show(value: Fraction, spec: str = "r") -> str:
+    """A Fraction as a float would print, also beyond the float range (1e400)."""
+    try:
+        as_float = float(value)
+    except OverflowError:
+        return format(Decimal(value.numerator) / Decimal(value.denominator), ".4g")
+    return repr(as_float) if spec == "r" else format(as_float, spec)
+
+
+def _wrap(value: int, dtype: np.dtype[Any]) -> int:
+    """``value`` reduced into the range of an integer dtype, as two's complement wraps."""
+    bits = 8 * dtype.itemsize
+    low = -(1 << (bits - 1)) if dtype.kind == "i" else 0
+    return (value - low) % (1 << bits) + low
+
+
+def _overflow_threshold(dtype: np.dtype[Any]) -> Fraction:
+    """The smallest magnitude that rounds to infinity in a floating dtype."""
+    info = np.finfo(dtype)
+    return Fraction(float(info.max)) + Fraction(2) ** (int(info.maxexp) - int(info.nmant) - 2)
 
 
 def _class(v: float) -> str:
@@ -165,14 +236,15 @@ def check_product(
 
     Raises
     ------
-    AssertionError
+    ParityError
         With the worst element, its computed and exact value, its error and its bound.
     """
     acc_map = DEFAULT_ACCUMULATE if accumulate is None else accumulate
     xs, ws, shape = _promote(x, w)
     if z.shape != shape:
-        raise AssertionError(f"{who}: shape {z.shape} but x @ w has shape {shape}")
+        raise ParityError(f"{who}: shape {z.shape} but x @ w has shape {shape}")
     dtype = z.dtype
+    conversions = _conversions(dtype, x.dtype, w.dtype)
     k = xs.shape[-1]
     flat_z = z.reshape(-1).tolist()
     xl: Any = xs.tolist()
@@ -191,7 +263,8 @@ def check_product(
         terms = [(row[i][t], col[t][j]) for t in range(k)]
         computed = flat_z[index]
         where = f"element {tuple(int(i) for i in np.unravel_index(index, shape))}"
-        ratio, text = _element(dtype, k, terms, computed, acc_map, ref_flat, index)
+        expected = None if ref_flat is None else ref_flat[index]
+        ratio, text = _element(dtype, (k, conversions), terms, computed, acc_map, expected)
         if ratio > worst or worst_text == "no element":
             worst, worst_text = ratio, f"{where}: {text}"
         if ratio > 1 and failed is None:
@@ -199,79 +272,125 @@ def check_product(
     if failed is not None:
         # Report the worst element: the first failing one may be a milder case.
         msg = f"{who} ({dtype}, k={k}): values exceed the error bound; worst {worst_text}"
-        raise AssertionError(msg)
+        raise ParityError(msg)
     return ValueCheck(str(dtype), len(flat_z), worst, worst_text)
 
 
 def _element(
     dtype: np.dtype[Any],
-    k: int,
+    lengths: tuple[int, int],
     terms: list[tuple[Any, Any]],
     computed: Any,
     acc_map: Mapping[np.dtype[Any], np.dtype[Any]],
-    ref_flat: list[Any] | None,
-    index: int,
+    expected: Any,
 ) -> tuple[float, str]:
-    """The error-to-bound ratio of one element (inf when it fails outright), and a text."""
+    """The error-to-bound ratio of one element (inf when it fails outright), and a text.
+
+    ``lengths`` is the inner length ``k`` and the number of inexact operand conversions;
+    ``expected`` the reference's element, None when ``computed`` is the reference's.
+    """
+    k, conversions = lengths
     if dtype.kind in "biu":
         exact_int = sum(int(a) * int(b) for a, b in terms)
-        ok = int(computed) == exact_int
-        return (0.0 if ok else float("inf")), f"computed {computed!r}, exact {exact_int}"
-    finite = all(np.isfinite(a) and np.isfinite(b) for a, b in terms)
-    if not finite:
-        if ref_flat is None:
+        wrapped = _wrap(exact_int, dtype)
+        wraps = f" (wraps to {wrapped} in {dtype})" if wrapped != exact_int else ""
+        ok = int(computed) == wrapped
+        return (0.0 if ok else math.inf), f"computed {computed!r}, exact {exact_int}{wraps}"
+    if not all(_finite(a) and _finite(b) for a, b in terms):
+        if expected is None:
             # No exact value exists: the reference is not checked here, only compared with.
             return 0.0, f"non-finite inputs: computed {computed!r} (not checked)"
         # IEEE 754 says which components are NaN / +-Inf. A BLAS may skip a zero
         # multiplier and lose a NaN (NumPy's reference does, see docs/parity.md): a
         # backend that agrees with the reference's classes passes as well.
-        expected = ref_flat[index]
         got_class = _classes(computed)
         same = got_class in (_ieee_classes(terms, dtype.kind == "c"), _classes(expected))
         text = f"non-finite inputs: computed {computed!r}, reference {expected!r}"
-        return (0.0 if same else float("inf")), text
-    if not np.isfinite(computed):
-        return float("inf"), f"computed {computed!r} from finite inputs"
+        return (0.0 if same else math.inf), text
     complex_ = dtype.kind == "c"
-    got_re, got_im = _split(computed)
+    got = complex(computed)
     if complex_:
         pairs = [(_split(a), _split(b)) for a, b in terms]
         exact_re = sum((ar * br - ai * bi for (ar, ai), (br, bi) in pairs), Fraction(0))
         exact_im = sum((ar * bi + ai * br for (ar, ai), (br, bi) in pairs), Fraction(0))
         mag_re = sum((abs(ar * br) + abs(ai * bi) for (ar, ai), (br, bi) in pairs), Fraction(0))
         mag_im = sum((abs(ar * bi) + abs(ai * br) for (ar, ai), (br, bi) in pairs), Fraction(0))
-        components = [("re ", exact_re, mag_re, got_re), ("im ", exact_im, mag_im, got_im)]
+        ref = complex(expected) if expected is not None else None
+        components = [
+            ("re ", exact_re, mag_re, got.real, None if ref is None else ref.real),
+            ("im ", exact_im, mag_im, got.imag, None if ref is None else ref.imag),
+        ]
     else:
-        products = [Fraction(a) * Fraction(b) for a, b in terms]
+        products = [_split(a)[0] * _split(b)[0] for a, b in terms]
         exact = sum(products, Fraction(0))
-        components = [("", exact, sum(map(abs, products), Fraction(0)), got_re)]
+        ref_re = None if expected is None else complex(expected).real
+        components = [("", exact, sum(map(abs, products), Fraction(0)), got.real, ref_re)]
     length = 2 * k if complex_ else k
     worst_ratio, worst_text = 0.0, ""
-    for label, exact, mag, got in components:
-        bound = _bound(dtype, length, mag, exact, acc_map)
-        err = abs(got - exact)
-        ratio = float(err / bound) if bound else (0.0 if err == 0 else float("inf"))
-        if ratio >= worst_ratio:
-            worst_ratio = ratio
-            worst_text = (
-                f"{label}computed {float(got)!r}, exact {float(exact)!r}, "
-                f"error {float(err):.3g}, bound {float(bound):.3g}, ratio {ratio:.3g}"
+    for label, exact, mag, value, ref_value in components:
+        if math.isfinite(value):
+            bound = _bound(dtype, (length, conversions), mag, exact, acc_map)
+            err = abs(Fraction(value) - exact)
+            ratio = float(err / bound) if bound else (0.0 if err == 0 else math.inf)
+            text = (
+                f"{label}computed {value!r}, exact {_show(exact)}, "
+                f"error {_show(err, '.3g')}, bound {_show(bound, '.3g')}, ratio {ratio:.3g}"
             )
+        else:
+            ratio, text = _overflowed(dtype, (length, conversions), mag, acc_map, value, ref_value)
+            text = f"{label}{text}, exact {_show(exact)}"
+        if ratio >= worst_ratio:
+            worst_ratio, worst_text = ratio, text
     return worst_ratio, worst_text
+
+
+def _overflowed(
+    dtype: np.dtype[Any],
+    lengths: tuple[int, int],
+    magnitude: Fraction,
+    acc_map: Mapping[np.dtype[Any], np.dtype[Any]],
+    value: float,
+    ref_value: float | None,
+) -> tuple[float, str]:
+    """The ratio of a non-finite component computed from finite inputs (0 or inf), a text.
+
+    Only where some order of summation can overflow may it be non-finite, and then only as
+    the reference's is (or unchecked, when it is the reference's).
+    """
+    real = _real(dtype)
+    acc = acc_map.get(real, real)
+    length, conversions = lengths
+    u = max(unit_roundoff(real), unit_roundoff(acc))
+    largest = (1 + gamma(length + conversions, u)) * magnitude
+    threshold = min(_overflow_threshold(real), _overflow_threshold(acc))
+    if largest < threshold:
+        return math.inf, f"computed {value!r} from finite inputs that cannot overflow"
+    if ref_value is None:
+        return 0.0, f"overflow: computed {value!r} (not checked)"
+    same = _class(value) == _class(ref_value)
+    return (0.0 if same else math.inf), f"overflow: computed {value!r}, reference {ref_value!r}"
 
 
 def _bound(
     dtype: np.dtype[Any],
-    length: int,
+    lengths: tuple[int, int],
     magnitude: Fraction,
     exact: Fraction,
     acc_map: Mapping[np.dtype[Any], np.dtype[Any]],
 ) -> Fraction:
-    """The error bound of one real inner product of ``length`` terms (see the module doc)."""
-    real = np.dtype(dtype.char.lower()) if dtype.kind == "c" else dtype
+    """The error bound of one real inner product (see the module doc).
+
+    ``lengths`` is the number of terms and of inexact operand conversions per term.
+    """
+    length, conversions = lengths
+    real = _real(dtype)
     acc = acc_map.get(real, real)
+    u = unit_roundoff(real)
+    # The sum is of the converted operands: within gamma_c of the exact ones, term by term.
+    converted = gamma(conversions, u) if conversions else Fraction(0)
+    moved = converted * magnitude
+    magnitude, exact = magnitude + moved, abs(exact) + moved
     accumulated = gamma(length, unit_roundoff(acc)) * magnitude + length * _tiny(acc)
     if acc == real:
-        return accumulated
-    u = unit_roundoff(real)
-    return u * abs(exact) + (1 + u) * accumulated + _tiny(real) / 2
+        return moved + accumulated
+    return moved + u * exact + (1 + u) * accumulated + _tiny(real) / 2

@@ -27,6 +27,7 @@ __all__ = [
     "arrange",
     "array_dtypes",
     "arrays",
+    "integer_limit",
     "layouts",
     "matmul_operands",
     "matmul_shapes",
@@ -115,7 +116,7 @@ def arrange(a: HostArray, layout: Layout) -> HostArray:
     return np.ascontiguousarray(a)
 
 
-def _integer_limit(dtype: np.dtype[Any], k: int) -> int:
+def integer_limit(dtype: np.dtype[Any], k: int) -> int:
     """The largest |value| whose length-k inner products fit ``dtype`` and a float64."""
     info = np.iinfo(dtype)
     top = min(int(info.max), 2**53)
@@ -126,7 +127,7 @@ def _elements(
     dtype: np.dtype[Any], k: int, *, nonfinite: bool, max_exponent: int
 ) -> st.SearchStrategy[Any]:
     if dtype.kind in "iu":
-        limit = _integer_limit(dtype, k)
+        limit = integer_limit(dtype, k)
         return st.integers(0 if dtype.kind == "u" else -limit, limit)
     real = np.dtype(dtype.char.lower()) if dtype.kind == "c" else dtype
     width: Literal[16, 32, 64] = 16 if real.itemsize == 2 else (32 if real.itemsize == 4 else 64)
