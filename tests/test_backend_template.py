@@ -21,8 +21,6 @@ from pathlib import Path
 
 import pytest
 
-import arraybackend.testing.plugin
-
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "docs" / "template"
 MODULE = TEMPLATE / "src" / "boxbackend" / "__init__.py"
@@ -67,13 +65,6 @@ def test_box({fixture}):
     assert {fixture}.name == "box"
     assert {fixture}.to_numpy({fixture}.matrix_multiply(x, x)).tolist() == [[1, 0], [0, 1]]
 """
-
-
-def _fixture_name() -> str:
-    # The plugin's fixture is being renamed from `backend` to `array_backend` (issue 9):
-    # use whichever this version has, so the test keeps proving the plugin either way.
-    plugin = arraybackend.testing.plugin
-    return "array_backend" if hasattr(plugin, "array_backend") else "backend"
 
 
 def _run(command: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -125,7 +116,7 @@ def test_template_backend_in_the_pytest_plugin(installed: tuple[Path, dict[str, 
     tests = root / "tests"
     tests.mkdir(exist_ok=True)
     (tests / "pytest.ini").write_text("[pytest]\nfilterwarnings = error\n")  # not ours
-    (tests / "test_box.py").write_text(PLUGIN_TEST.format(fixture=_fixture_name()))
+    (tests / "test_box.py").write_text(PLUGIN_TEST.format(fixture="array_backend"))
     command = [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "--arraybackend=box"]
     run = _run(command, tests, env)
     assert run.returncode == 0, run.stdout + run.stderr

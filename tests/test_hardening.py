@@ -247,3 +247,11 @@ def test_products_in_several_threads_match_the_single_thread_ones() -> None:
     for products, inner in results.values():
         for a, b in zip([*products, *inner], [*alone, *dots], strict=True):
             np.testing.assert_array_equal(a, b)
+
+
+def test_a_zero_size_out_with_a_zero_stride_is_writable() -> None:
+    x, w = np.ones((0, 2, 3)), np.ones((3, 2))
+    # A stride of 0 along an empty axis: no element, so nothing can overlap.
+    out = np.lib.stride_tricks.as_strided(np.empty((2, 2)), shape=(0, 2, 2), strides=(0, 16, 8))
+    assert out.flags.writeable
+    assert be.matrix_multiply(x, w, out=out) is out

@@ -277,7 +277,7 @@ class CuPyBackend:
             )
         array: AnyCuArray = a  # pyright: ignore[reportUnknownVariableType]
         # CuPy has no read-only arrays; a stride of 0 makes elements overlap.
-        writable = all(
+        writable = array.size == 0 or all(
             stride or n <= 1 for stride, n in zip(array.strides, array.shape, strict=True)
         )
         return Operand(arg, array.shape, np.dtype(array.dtype), writable)

@@ -74,8 +74,10 @@ def read_operand(op: str, arg: str, a: object) -> Operand:
         return Operand(arg, (), scalar.dtype, writable=False)
     if isinstance(a, _ndarray):
         array: AnyArray = a  # pyright: ignore[reportUnknownVariableType]
-        writable = bool(array.flags.writeable) and all(
-            stride or n <= 1 for stride, n in zip(array.strides, array.shape, strict=True)
+        # Elements overlap where a stride is 0 along an axis longer than 1 (and some exist).
+        writable = bool(array.flags.writeable) and (
+            array.size == 0
+            or all(stride or n <= 1 for stride, n in zip(array.strides, array.shape, strict=True))
         )
         return Operand(arg, array.shape, array.dtype, writable)
     raise foreign_array(op, arg, a, backend="numpy", array_type=_ARRAY_TYPE)
