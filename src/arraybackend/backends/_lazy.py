@@ -15,7 +15,7 @@ from typing import Any
 from arraybackend._protocol import Backend
 from arraybackend.errors import BackendUnavailableError
 
-__all__ = ["LazyBackend", "array_api_strict"]
+__all__ = ["LazyBackend", "array_api_strict", "dask"]
 
 
 class LazyBackend:
@@ -62,4 +62,12 @@ array_api_strict = LazyBackend(
     "arraybackend.backends.array_api_strict:ArrayAPIStrictBackend",
     array_module="array_api_strict",
     requirement='"arraybackend[array-api-strict]"',
+)
+
+#: The ``arraybackend.backends`` entry point of the Dask backend.
+dask = LazyBackend(
+    "dask",
+    "arraybackend.backends.dask:DaskBackend",
+    array_module="dask",
+    requirement='"arraybackend[dask]"',
 )
