@@ -138,10 +138,11 @@ def plan_product(xc: Chunks, wc: Chunks, *, elements: int) -> tuple[Chunks | Non
     (((2, 2), (2, 1)), ((2, 1), (2, 2)))
     """
     elements = max(1, elements)
-    m = xc[-2] if len(xc) >= 2 else None
-    n = wc[-1] if len(wc) >= 2 else None
-    kx, kw = xc[-1], wc[-2:][0]
-    xb, wb = list(xc[: len(xc) - 2]), list(wc[: len(wc) - 2])
+    rank_x, rank_w = len(xc), len(wc)
+    m = xc[rank_x - 2] if rank_x >= 2 else None
+    n = wc[rank_w - 1] if rank_w >= 2 else None
+    kx, kw = xc[rank_x - 1], wc[max(0, rank_w - 2)]
+    xb, wb = list(xc[: rank_x - 2]), list(wc[: rank_w - 2])
     nb = max(len(xb), len(wb))
     xb = [(1,)] * (nb - len(xb)) + xb  # a missing batch axis broadcasts like size 1
     wb = [(1,)] * (nb - len(wb)) + wb

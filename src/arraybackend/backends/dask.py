@@ -46,7 +46,7 @@ from arraybackend._checks import (
     rank_problem,
     transpose_problem,
 )
-from arraybackend.backends._dask_chunks import block_bytes, plan_product
+from arraybackend.backends._dask_chunks import Chunks, block_bytes, plan_product
 from arraybackend.backends.numpy import NumPyBackend
 from arraybackend.errors import (
     ArgumentError,
@@ -92,7 +92,9 @@ def _workers(client: Any) -> list[tuple[int, int]]:
     """``(memory_limit, nthreads)`` of each worker of ``client`` (limit 0: unlimited)."""
     info: dict[str, Any] = client.scheduler_info(n_workers=-1)
     workers: dict[str, dict[str, Any]] = info.get("workers", {})
-    return [(int(w.get("memory_limit") or 0), int(w.get("nthreads") or 1)) for w in workers.values()]
+    return [
+        (int(w.get("memory_limit") or 0), int(w.get("nthreads") or 1)) for w in workers.values()
+    ]
 
 
 def _planned(workers: list[tuple[int, int]] | None) -> int:
@@ -116,7 +118,9 @@ def _problem(
         if not isinstance(a, da.Array):
             err = array_type_error(op, arg, a, backend=_NAME, array_type=_ARRAY_TYPE)
             if isinstance(err, BackendMismatchError):
-                return BackendMismatchError(f"{err}: be.asarray({arg}, chunks=...) also chooses its chunks")
+                return BackendMismatchError(
+                    f"{err}: be.asarray({arg}, chunks=...) also chooses its chunks"
+                )
             return err
         arrays[arg] = a
     (x_name, x), (w_name, w) = list(arrays.items())[:2]
@@ -149,6 +153,10 @@ def _problem(
 
 def _shape(x: da.Array) -> tuple[int, ...]:
     return tuple(int(s) for s in x.shape)
+
+
+def _chunks(x: da.Array) -> Chunks:
+    return tuple(tuple(int(c) for c in axis) for axis in x.chunks)
 
 
 class DaskBackend:
@@ -199,7 +207,7 @@ class DaskBackend:
             except ValueError as err:
                 msg = f"DaskBackend: block_size={block_size!r} is not a size; pass e.g. '64MiB'"
                 raise ArgumentError(msg) from err
-        if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 1):
+        if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 1):  # pyright: ignore[reportUnnecessaryIsInstance]
             msg = f"DaskBackend: block_size must be a positive int of bytes, a size such as '64MiB' or None, got {block_size!r}"
             raise ArgumentError(msg)
         self._block_size: int | None = size
@@ -225,25 +233,28 @@ class DaskBackend:
         client = _active_client()
         return _planned(None if client is None else _workers(client))
 
-    def _product(self, op: str, operands: dict[str, Any]) -> da.Array:
+    def _product(self, op: str, operands: dict[str, object]) -> da.Array:
         problem = _problem(op, operands)
         if problem is not None:
             raise problem
-        x, w, *rest = operands.values()
+        # All are dask arrays of known sizes now (_problem), so chunk sizes are ints.
+        x, w, *rest = (a for a in operands.values() if isinstance(a, da.Array))
         result = np.result_type(x.dtype, w.dtype)
         itemsize = max(x.dtype.itemsize, w.dtype.itemsize, result.itemsize)
         elements = self.planned_block_size() // itemsize
-        xc, wc = plan_product(x.chunks, w.chunks, elements=elements)
+        xc, wc = plan_product(_chunks(x), _chunks(w), elements=elements)
         z = da.matmul(x if xc is None else x.rechunk(xc), w if wc is None else w.rechunk(wc))
         if not rest:
             return z
         # out= works on the graph: out becomes the product (cast 'same_kind', checked
         # above) and is returned; nothing is computed, and x or w may be out itself.
-        out: da.Array = rest[0]
+        out = rest[0]
         out[...] = z if z.dtype == out.dtype else z.astype(out.dtype)
         return out
 
-    def matrix_multiply(self, x: da.Array, w: da.Array, /, *, out: da.Array | None = None) -> da.Array:
+    def matrix_multiply(
+        self, x: da.Array, w: da.Array, /, *, out: da.Array | None = None
+    ) -> da.Array:
         """``x @ w`` with ``np.matmul`` semantics, lazily; vector @ vector is a 0-d array.
 
         ``out``, when given, is a dask array that becomes the product: its graph is replaced
@@ -276,7 +287,7 @@ class DaskBackend:
             raise problem
         if axes is None:
             return x.T
-        return x.transpose(tuple(a % x.ndim for a in axes))
+        return x.transpose(*(a % x.ndim for a in axes))
 
     def dot(self, u: da.Array, v: da.Array, /) -> da.Array:
         """``np.dot`` for vectors and matrices, lazily; vector . vector is a 0-d dask array.
@@ -318,7 +329,9 @@ class DaskBackend:
             device: Any = cupy.array(obj, dtype=dtype, copy=True)
             _HOST.asarray(np.empty((1,) * device.ndim, device.dtype))  # numeric, not 0-d
             return da.from_array(device, chunks=chunks, asarray=False)
-        host = np.array(_HOST.asarray(cast("npt.ArrayLike", obj), dtype=dtype), copy=True)
+        wanted: np.dtype[Any] | None = None if dtype is None else np.dtype(dtype)
+        read = _HOST.asarray(obj) if wanted is None else _HOST.asarray(obj, dtype=wanted)
+        host = np.array(read, copy=True)
         # Read-only: no task can change it, and to_numpy knows to copy what aliases it.
         host.setflags(write=False)
         return da.from_array(host, chunks=chunks)
