@@ -22,6 +22,7 @@ from arraybackend.errors import BackendMismatchError, BackendUnavailableError, U
 
 if TYPE_CHECKING:
     from arraybackend.backends.cupy import CuPyBackend
+    from arraybackend.backends.dask import DaskBackend
     from arraybackend.backends.numpy import NumPyBackend
 
 __all__ = [
@@ -129,6 +130,8 @@ def _factory(name: str) -> Factory:
 def get_backend(name: Literal["numpy"], /, *, device: object = None) -> NumPyBackend: ...
 @overload
 def get_backend(name: Literal["cupy"], /, *, device: int | None = None) -> CuPyBackend: ...
+@overload
+def get_backend(name: Literal["dask"], /, *, device: None = None) -> DaskBackend: ...
 @overload
 def get_backend(name: str, /, *, device: object = None) -> Backend[Any]: ...
 def get_backend(name: str, /, *, device: object = None) -> Backend[Any]:
