@@ -29,7 +29,7 @@ import importlib
 import math
 import sys
 from collections.abc import Sequence
-from typing import Any, Literal, TypeAlias, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, cast
 
 import dask
 import dask.array as da
@@ -55,6 +55,9 @@ from arraybackend.errors import (
     DTypeError,
     ShapeError,
 )
+
+if TYPE_CHECKING:
+    import cupy
 
 __all__ = ["ChunksLike", "DaskBackend", "info_lines"]
 
@@ -299,7 +302,7 @@ class DaskBackend:
 
     def asarray(
         self,
-        obj: da.Array | npt.ArrayLike,
+        obj: da.Array | npt.ArrayLike | cupy.ndarray[Any, Any],
         /,
         *,
         chunks: ChunksLike = "auto",
@@ -330,7 +333,8 @@ class DaskBackend:
             _HOST.asarray(np.empty((1,) * device.ndim, device.dtype))  # numeric, not 0-d
             return da.from_array(device, chunks=chunks, asarray=False)
         wanted: np.dtype[Any] | None = None if dtype is None else np.dtype(dtype)
-        read = _HOST.asarray(obj) if wanted is None else _HOST.asarray(obj, dtype=wanted)
+        data = cast("npt.ArrayLike", obj)  # not a dask or CuPy array (handled above)
+        read = _HOST.asarray(data) if wanted is None else _HOST.asarray(data, dtype=wanted)
         host = np.array(read, copy=True)
         # Read-only: no task can change it, and to_numpy knows to copy what aliases it.
         host.setflags(write=False)
