@@ -3,5 +3,6 @@
 # arrays are Unknown to pyright and Any to mypy, so nothing would be checked. Names live
 # where Dask defines or re-exports them at run time.
 from dask import config as config
+from dask.base import compute as compute
 
 __version__: str
