@@ -27,7 +27,12 @@ CUPY_STUBTEST = "cupy-cuda12x==14.2.0"
 # included, so CI runs it; on a GPU machine it skips itself and parity(backend='cupy') runs.
 nox.options.sessions.append("cupy-nogpu")
 # The parity kit per backend (extras to install): CI runs the CPU ones, a GPU machine all.
-PARITY_EXTRAS = {"numpy": "test", "array-api-strict": "test,array-api-strict", "cupy": "test,cupy"}
+PARITY_EXTRAS = {
+    "numpy": "test",
+    "array-api-strict": "test,array-api-strict",
+    "cupy": "test,cupy",
+    "dask": "test,dask",
+}
 nox.options.sessions += [
     f"parity(backend={name!r})" for name in PARITY_EXTRAS if name != "cupy" or HAS_GPU
 ]
@@ -158,15 +163,52 @@ def parity(session: nox.Session, backend: str) -> None:
     session.run("python", "-c", f"import arraybackend as ab; ab.get_backend({backend!r})")
     tests = ["tests/test_testing_kit.py", "tests/test_seed_parity.py"]
     own = {
-        "array-api-strict": "tests/test_array_api_strict_backend.py",
-        "cupy": "tests/test_cupy_backend.py",
+        "array-api-strict": ["tests/test_array_api_strict_backend.py"],
+        "cupy": ["tests/test_cupy_backend.py"],
+        "dask": [
+            "tests/test_dask_backend.py",
+            "tests/test_dask_chunks.py",
+            "tests/test_dask_cluster.py",
+        ],
     }
-    if backend in own:
-        tests.append(own[backend])
+    tests += own.get(backend, [])
+    # Dask computes later, in its own threads or processes, where the kit's np.errstate
+    # does not reach: NumPy's floating-point warnings (0 * inf) are not part of parity.
+    if backend == "dask":
+        for message in ("invalid value", "overflow", "divide by zero"):
+            tests += ["-W", f"ignore:{message} encountered:RuntimeWarning"]
     # On a GPU machine an unusable GPU must fail the session, not skip every CuPy test.
     env = {"ARRAYBACKEND_REQUIRE_GPU": "1"} if backend == "cupy" else {}
     session.run("pytest", *tests, f"--arraybackend={backend}", *session.posargs, env=env)
     session.run("python", "benchmarks/parity_report.py", backend)
+
+
+# The dask release typings/dask was last checked against (nox -s stubtest-dask).
+DASK_STUBTEST = "dask[array]==2026.8.0"
+nox.options.sessions.append("stubtest-dask")
+
+
+@nox.session(name="stubtest-dask")
+def stubtest_dask(session: nox.Session) -> None:
+    """mypy.stubtest: typings/dask against the real dask (a small wheel: runs in CI)."""
+    session.install(DASK_STUBTEST, "mypy==2.4.1", "numpy")
+    session.run(
+        "python",
+        "-m",
+        "mypy.stubtest",
+        "dask",
+        "--ignore-missing-stub",
+        *session.posargs,
+        env={"MYPYPATH": "typings"},
+    )
+
+
+@nox.session
+def scale(session: nox.Session) -> None:
+    """Out of core on a LocalCluster (not default): benchmarks/dask_scale.py, minutes."""
+    session.install("-e", ".[dask]")
+    args = session.posargs or ["--n", "6000", "--workers", "1,2", "--numpy"]
+    session.run("python", "benchmarks/dask_scale.py", *args)
 
 
 @nox.session(name="bench-cupy")
