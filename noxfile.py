@@ -172,11 +172,6 @@ def parity(session: nox.Session, backend: str) -> None:
         ],
     }
     tests += own.get(backend, [])
-    # Dask computes later, in its own threads or processes, where the kit's np.errstate
-    # does not reach: NumPy's floating-point warnings (0 * inf) are not part of parity.
-    if backend == "dask":
-        for message in ("invalid value", "overflow", "divide by zero"):
-            tests += ["-W", f"ignore:{message} encountered:RuntimeWarning"]
     # On a GPU machine an unusable GPU must fail the session, not skip every CuPy test.
     env = {"ARRAYBACKEND_REQUIRE_GPU": "1"} if backend == "cupy" else {}
     session.run("pytest", *tests, f"--arraybackend={backend}", *session.posargs, env=env)
