@@ -12,3 +12,5 @@ import importlib.util
 collect_ignore: list[str] = []
 if importlib.util.find_spec("array_api_strict") is None:
     collect_ignore.append("src/arraybackend/backends/array_api_strict.py")
+if importlib.util.find_spec("dask") is None:
+    collect_ignore.append("src/arraybackend/backends/dask.py")

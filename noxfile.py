@@ -31,6 +31,7 @@ PARITY_EXTRAS = {
     "numpy": "test",
     "array-api-strict": "test,array-api-strict,examples",  # + the digits training run
     "cupy": "test,cupy",
+    "dask": "test,dask",
 }
 nox.options.sessions += [
     f"parity(backend={name!r})" for name in PARITY_EXTRAS if name != "cupy" or HAS_GPU
@@ -192,12 +193,45 @@ def parity(session: nox.Session, backend: str) -> None:
     own = {
         "array-api-strict": ["tests/test_array_api_strict_backend.py", "tests/test_digits_mlp.py"],
         "cupy": ["tests/test_cupy_backend.py"],
+        "dask": [
+            "tests/test_dask_backend.py",
+            "tests/test_dask_chunks.py",
+            "tests/test_dask_cluster.py",
+        ],
     }
     tests += own.get(backend, [])
     # On a GPU machine an unusable GPU must fail the session, not skip every CuPy test.
     env = {"ARRAYBACKEND_REQUIRE_GPU": "1"} if backend == "cupy" else {}
     session.run("pytest", *tests, f"--arraybackend={backend}", *session.posargs, env=env)
     session.run("python", "benchmarks/parity_report.py", backend)
+
+
+# The dask release typings/dask was last checked against (nox -s stubtest-dask).
+DASK_STUBTEST = "dask[array]==2026.8.0"
+nox.options.sessions.append("stubtest-dask")
+
+
+@nox.session(name="stubtest-dask")
+def stubtest_dask(session: nox.Session) -> None:
+    """mypy.stubtest: typings/dask against the real dask (a small wheel: runs in CI)."""
+    session.install(DASK_STUBTEST, "mypy==2.4.1", "numpy")
+    session.run(
+        "python",
+        "-m",
+        "mypy.stubtest",
+        "dask",
+        "--ignore-missing-stub",
+        *session.posargs,
+        env={"MYPYPATH": "typings"},
+    )
+
+
+@nox.session
+def scale(session: nox.Session) -> None:
+    """Out of core on a LocalCluster (not default): benchmarks/dask_scale.py, minutes."""
+    session.install("-e", ".[dask]")
+    args = session.posargs or ["--n", "6000", "--workers", "1,2", "--numpy"]
+    session.run("python", "benchmarks/dask_scale.py", *args)
 
 
 @nox.session(name="bench-cupy")

@@ -39,7 +39,6 @@ extensions = [
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
 templates_path = ["_templates"]
-html_static_path = ["_static"]
 
 html_theme = "pydata_sphinx_theme"
 html_title = f"arraybackend {release}"

@@ -28,6 +28,7 @@ from arraybackend.errors import (
 
 if TYPE_CHECKING:
     from arraybackend.backends.cupy import CuPyBackend
+    from arraybackend.backends.dask import DaskBackend
     from arraybackend.backends.numpy import NumPyBackend
 
 __all__ = [
@@ -258,6 +259,8 @@ def _build(name: str, entry: _Entry, device: Hashable) -> Backend[Any]:
 def get_backend(name: Literal["numpy"], /) -> NumPyBackend: ...
 @overload
 def get_backend(name: Literal["cupy"], /, *, device: int | None = None) -> CuPyBackend: ...
+@overload
+def get_backend(name: Literal["dask"], /) -> DaskBackend: ...
 @overload
 def get_backend(name: str, /, *, device: Hashable = None) -> Backend[Any]: ...
 def get_backend(name: str, /, *, device: Hashable = None) -> Backend[Any]:

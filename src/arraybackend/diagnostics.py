@@ -133,7 +133,7 @@ def foreign_array(
             f"{op}: {arg} is {describe(obj)}, not a {array_type}; convert it first with {convert}"
         )
     owner = _ownership.owner_name(type(obj))
-    if owner is not None and owner != backend:
+    if owner is not None and owner not in (backend, "numpy"):
         # The owner's to_numpy is the one way out of a library (device memory included).
         fix = (
             f"move it with get_backend({backend!r}).asarray(get_backend({owner!r})."

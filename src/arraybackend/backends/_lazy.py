@@ -15,7 +15,7 @@ from typing import Any
 from arraybackend._protocol import Backend
 from arraybackend.errors import BackendUnavailableError
 
-__all__ = ["BUILTINS", "LazyBackend", "array_api_strict"]
+__all__ = ["BUILTINS", "LazyBackend", "array_api_strict", "dask"]
 
 
 class LazyBackend:
@@ -86,4 +86,13 @@ array_api_strict = LazyBackend(
     array_type="array_api_strict._array_object:Array",
     requirement='"arraybackend[array-api-strict]"',
     has_devices=True,
+)
+
+#: The ``arraybackend.backends`` entry point of the Dask backend.
+dask = LazyBackend(
+    "dask",
+    "arraybackend.backends.dask:DaskBackend",
+    array_type="dask.array.core:Array",
+    requirement='"arraybackend[dask]"',
+    has_devices=False,
 )

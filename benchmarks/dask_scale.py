@@ -1,0 +1,170 @@
+"""Out of core on a ``distributed.LocalCluster``: a float64 product larger than any worker.
+
+For each worker count, starts a cluster of worker processes with a memory limit each,
+builds ``x`` and ``w`` (n x n, uniform in [0, 1)) on the workers, multiplies them with the
+Dask backend and checks the row sums of ``x @ w`` against ``x @ (w @ 1)`` within the
+inner-product error bound, never holding the product whole. Prints the wall time, the
+peak resident memory of each worker process (sampled every 20 ms) and, with ``--numpy``,
+the same steps in memory with NumPy in the same run. ``nox -s scale`` runs it; the
+figures in docs/dask-scale.txt came from::
+
+    python benchmarks/dask_scale.py --n 6000 --workers 1,2 --memory-limit 400MiB --numpy
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import os
+import platform
+import threading
+import time
+from typing import Any
+
+import dask
+import dask.array as da
+import numpy as np
+from dask.utils import format_bytes, parse_bytes
+
+import arraybackend as ab
+from arraybackend.backends.dask import info_lines
+
+# Both come with distributed; their annotations are partial (psutil has none), so Any here.
+psutil: Any = importlib.import_module("psutil")
+
+
+def _gamma(n: int) -> float:
+    u = float(np.finfo(np.float64).eps) / 2
+    return n * u / (1 - n * u)
+
+
+class PeakRSS:
+    """The largest resident set size of each process, sampled in a background thread."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self.procs = [psutil.Process(pid) for pid in pids]
+        self.peaks = [0] * len(pids)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for i, proc in enumerate(self.procs):
+                with contextlib.suppress(psutil.Error):
+                    self.peaks[i] = max(self.peaks[i], proc.memory_info().rss)
+            time.sleep(0.02)
+
+    def __enter__(self) -> PeakRSS:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def check(rows: Any, reference: Any, n: int) -> float:
+    """The worst |difference| / bound of the row sums (below 1 passes)."""
+    got, want = np.asarray(rows), np.asarray(reference)
+    bound = 2 * _gamma(2 * n) * want / (1 - _gamma(2 * n))
+    ratio = float(np.max(np.abs(got - want) / bound))
+    if ratio > 1:
+        raise AssertionError(f"row sums differ beyond the error bound: ratio {ratio:.3g}")
+    return ratio
+
+
+def run_cluster(n: int, workers: int, memory_limit: int, chunk: int) -> dict[str, Any]:
+    distributed: Any = importlib.import_module("distributed")
+    start = time.perf_counter()
+    with (
+        distributed.LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            memory_limit=memory_limit,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=50,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        started = time.perf_counter() - start
+        be = ab.get_backend("dask")
+        info = info_lines()
+        pids: list[int] = list(client.run(os.getpid).values())
+        rng = da.random.default_rng(2026)
+        x = rng.random((n, n), chunks=chunk)
+        w = rng.random((n, n), chunks=chunk)
+        with PeakRSS(pids) as peak:
+            t0 = time.perf_counter()
+            z = be.matrix_multiply(x, w)
+            rows, reference = dask.compute(z.sum(axis=1), be.matrix_multiply(x, w.sum(axis=1)))
+            wall = time.perf_counter() - t0
+        lost = workers - len(client.scheduler_info()["workers"])
+        return {
+            "started": started,
+            "wall": wall,
+            "peaks": peak.peaks,
+            "ratio": check(rows, reference, n),
+            "block": be.planned_block_size(),
+            "chunks": tuple(int(max(c)) for c in z.chunks),
+            "lost": lost,
+            "info": info,
+        }
+
+
+def run_numpy(n: int) -> dict[str, Any]:
+    me = psutil.Process()
+    base = me.memory_info().rss
+    with PeakRSS([os.getpid()]) as peak:
+        t0 = time.perf_counter()
+        rng = np.random.default_rng(2026)
+        x, w = rng.random((n, n)), rng.random((n, n))
+        z = x @ w
+        rows, reference = z.sum(axis=1), x @ w.sum(axis=1)
+        wall = time.perf_counter() - t0
+    del x, w, z
+    return {"wall": wall, "peak": peak.peaks[0] - base, "ratio": check(rows, reference, n)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--n", type=int, default=6000)
+    parser.add_argument("--workers", default="2", help="comma-separated worker counts")
+    parser.add_argument("--memory-limit", default="400MiB", help="per worker")
+    parser.add_argument("--chunk", type=int, default=1000, help="chunk side of x and w")
+    parser.add_argument("--numpy", action="store_true", help="also time NumPy in memory")
+    args = parser.parse_args()
+    n, limit = args.n, parse_bytes(args.memory_limit)
+    data = 3 * n * n * 8
+    print(f"python {platform.python_version()}, numpy {np.__version__}, dask {dask.__version__}")
+    print(f"cpu: {platform.processor() or platform.machine()}, {os.cpu_count()} logical cores")
+    print(f"load average before: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
+    print(
+        f"x, w, x @ w: {n} x {n} float64, {format_bytes(data)} in all = "
+        f"{data / limit:.1f} x one worker's limit ({format_bytes(limit)})"
+    )
+    print("times: generate x and w, multiply, row sums of x @ w and x @ (w @ 1)")
+    if args.numpy:
+        r = run_numpy(n)
+        print(
+            f"numpy in memory: {r['wall']:.1f} s, peak +{format_bytes(r['peak'])} "
+            f"(row sums within {r['ratio']:.2g} of the bound)"
+        )
+    for workers in (int(v) for v in args.workers.split(",")):
+        r = run_cluster(n, workers, limit, args.chunk)
+        peaks = ", ".join(format_bytes(p) for p in r["peaks"])
+        print(
+            f"dask, {workers} workers x {format_bytes(limit)} (cluster up in {r['started']:.1f} s):"
+        )
+        for line in r["info"]:
+            print(f"    {line}")
+        print(
+            f"    {r['wall']:.1f} s, worker peak RSS {peaks}, blocks {r['chunks']}, "
+            f"workers lost {r['lost']}, row sums within {r['ratio']:.2g} of the bound"
+        )
+    print(f"load average after: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()

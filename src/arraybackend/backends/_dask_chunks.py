@@ -1,0 +1,172 @@
+"""Chunk planning for products of dask arrays: pure functions of chunk tuples.
+
+Nothing here imports dask, so the rules are tested (with hypothesis) without it.
+
+A product ``x @ w`` with ``x`` of shape ``(..., m, k)`` and ``w`` of shape ``(..., k, n)``
+runs, in dask, one task per block triple: it holds an ``x`` block, a ``w`` block and a
+partial product block at once. The plan keeps each of the three within ``elements``
+elements, and gives the contraction axis ``k`` (and the shared batch axes) one common
+chunking, so dask never intersects two chunkings silently.
+
+The rule for the budget (``block_bytes``): three blocks in 60 % of a worker's memory limit,
+shared by the worker's threads. 60 % is where a dask worker starts spilling to disk; the
+rest is left for the worker process itself and for results waiting to be reduced.
+"""
+
+from __future__ import annotations
+
+from math import isqrt, prod
+from typing import TypeAlias
+
+__all__ = [
+    "BLOCKS_PER_TASK",
+    "MEMORY_FRACTION",
+    "Chunks",
+    "block_bytes",
+    "plan_product",
+    "regular_chunks",
+]
+
+#: A dask chunking: per axis, the sizes of its blocks.
+Chunks: TypeAlias = tuple[tuple[int, ...], ...]
+
+#: The share of a worker's memory limit the blocks of running tasks may use.
+MEMORY_FRACTION = 0.6
+#: Blocks one product task holds at once: an ``x`` block, a ``w`` block, a partial result.
+BLOCKS_PER_TASK = 3
+
+
+def block_bytes(memory_limit: int, *, threads: int = 1) -> int:
+    """The size of one block for a worker with this memory limit and number of threads.
+
+    Examples
+    --------
+    >>> block_bytes(1024**3)  # a 1 GiB worker with one thread: 0.2 GiB blocks
+    214748364
+    >>> block_bytes(1024**3, threads=2)
+    107374182
+    """
+    return max(1, int(MEMORY_FRACTION * memory_limit / (BLOCKS_PER_TASK * max(1, threads))))
+
+
+def regular_chunks(size: int, block: int) -> tuple[int, ...]:
+    """``size`` cut into blocks of ``block`` (the last one shorter); ``(0,)`` for size 0.
+
+    >>> regular_chunks(10, 4)
+    (4, 4, 2)
+    """
+    if size == 0:
+        return (0,)
+    block = max(1, min(block, size))
+    full, rest = divmod(size, block)
+    return (block,) * full + ((rest,) if rest else ())
+
+
+def _largest(chunks: tuple[int, ...] | None) -> int:
+    return max(chunks, default=1) if chunks is not None else 1
+
+
+def _fits(
+    batch: list[tuple[int, ...]],
+    m: tuple[int, ...] | None,
+    k: tuple[int, ...],
+    n: tuple[int, ...] | None,
+    elements: int,
+) -> bool:
+    cb = prod(_largest(c) for c in batch)
+    cm, ck, cn = _largest(m), _largest(k), _largest(n)
+    return cb * max(cm * ck, ck * cn, cm * cn) <= elements
+
+
+def _plan_sizes(
+    batch: list[int], m: int, k: int, n: int, elements: int
+) -> tuple[list[int], int, int, int]:
+    """Block sizes (batch..., m, k, n) whose three blocks each hold at most ``elements``."""
+    side = max(1, isqrt(elements))
+    bm, bk, bn = min(m, side), min(k, side), min(n, side)
+    # An axis shorter than the square side leaves room: give it to the others.
+    for _ in range(2):
+        bm = min(m, elements // max(bk, bn, 1))
+        bn = min(n, elements // max(bk, bm, 1))
+        bk = min(k, elements // max(bm, bn, 1))
+    room = max(1, elements // max(bm * bk, bk * bn, bm * bn, 1))
+    blocks: list[int] = []
+    for size in reversed(batch):  # innermost batch axis first
+        b = max(1, min(size, room))
+        room = max(1, room // b)
+        blocks.append(b)
+    return blocks[::-1], bm, bk, bn
+
+
+def _rebuild(
+    chunks: Chunks,
+    batch: list[tuple[int, ...]],
+    row: tuple[int, ...],
+    col: tuple[int, ...],
+) -> Chunks:
+    """``chunks`` (rank >= 2) with new batch axes (right-aligned; size-1 ones kept)."""
+    nb = len(chunks) - 2
+    offset = len(batch) - nb
+    new_batch = tuple(
+        own if sum(own) == 1 else batch[offset + i] for i, own in enumerate(chunks[:nb])
+    )
+    return (*new_batch, row, col)
+
+
+def plan_product(xc: Chunks, wc: Chunks, *, elements: int) -> tuple[Chunks | None, Chunks | None]:
+    """New chunks for ``x`` and ``w`` of ``x @ w`` (None: keep), each block ≤ ``elements``.
+
+    The operands' own chunks are kept when their blocks fit and their contraction (and
+    shared batch) axes agree. When only the axes they share disagree, the larger operand's
+    chunking is imposed on the smaller one (the cheaper rechunk), if it fits. Otherwise
+    both are rechunked to planned blocks.
+
+    Parameters
+    ----------
+    xc, wc
+        The chunks of ``x`` (rank >= 1) and ``w`` (rank >= 1); shapes already checked.
+    elements
+        The most elements one block may hold.
+
+    Examples
+    --------
+    >>> plan_product(((2, 2), (3,)), ((3,), (4,)), elements=100)  # fits, agrees: keep
+    (None, None)
+    >>> plan_product(((4,), (2, 1)), ((3,), (5,)), elements=100)  # w is larger: x follows
+    (((4,), (3,)), None)
+    >>> plan_product(((4,), (3,)), ((3,), (4,)), elements=4)  # too large: plan both
+    (((2, 2), (2, 1)), ((2, 1), (2, 2)))
+    """
+    elements = max(1, elements)
+    rank_x, rank_w = len(xc), len(wc)
+    m = xc[rank_x - 2] if rank_x >= 2 else None
+    n = wc[rank_w - 1] if rank_w >= 2 else None
+    kx, kw = xc[rank_x - 1], wc[max(0, rank_w - 2)]
+    xb, wb = list(xc[: rank_x - 2]), list(wc[: rank_w - 2])
+    nb = max(len(xb), len(wb))
+    xb = [(1,)] * (nb - len(xb)) + xb  # a missing batch axis broadcasts like size 1
+    wb = [(1,)] * (nb - len(wb)) + wb
+    keep_x = prod(map(sum, xc)) >= prod(map(sum, wc))
+    k = kx if keep_x else kw
+    batch = [
+        b if sum(a) == 1 else a if sum(b) == 1 or keep_x else b for a, b in zip(xb, wb, strict=True)
+    ]
+    if _fits(batch, m, k, n, elements):
+        new_x = (k,) if m is None else _rebuild(xc, batch, m, k)
+        new_w = (k,) if n is None else _rebuild(wc, batch, k, n)
+        return (None if new_x == xc else new_x), (None if new_w == wc else new_w)
+    sizes = [sum(a) if sum(b) == 1 else sum(b) for a, b in zip(xb, wb, strict=True)]
+    blocks, bm, bk, bn = _plan_sizes(
+        sizes,
+        sum(m) if m is not None else 1,
+        sum(kx),
+        sum(n) if n is not None else 1,
+        elements,
+    )
+    planned = [regular_chunks(size, b) for size, b in zip(sizes, blocks, strict=True)]
+    k = regular_chunks(sum(kx), bk)
+    rows = None if m is None else regular_chunks(sum(m), bm)
+    cols = None if n is None else regular_chunks(sum(n), bn)
+    new_x = (k,) if rows is None else _rebuild(xc, planned, rows, k)
+    new_w = (k,) if cols is None else _rebuild(wc, planned, k, cols)
+    return (None if new_x == xc else new_x), (None if new_w == wc else new_w)

@@ -1,0 +1,84 @@
+"""Chunk planning for dask products (pure functions: no dask needed)."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from math import prod
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from arraybackend.backends._dask_chunks import Chunks, block_bytes, plan_product, regular_chunks
+
+
+@st.composite
+def chunking(draw: st.DrawFn, size: int) -> tuple[int, ...]:
+    """Any chunking of an axis of ``size``: uneven, with single and many blocks."""
+    if size == 0:
+        return (0,)
+    cuts = sorted(draw(st.sets(st.integers(1, size - 1), max_size=4))) if size > 1 else []
+    edges = [0, *cuts, size]
+    return tuple(b - a for a, b in pairwise(edges))
+
+
+@st.composite
+def products(draw: st.DrawFn) -> tuple[Chunks, Chunks, int]:
+    """Chunks of x and w whose shapes multiply (batches broadcast), and a block budget."""
+    m, k, n = (draw(st.integers(0, 12)) for _ in range(3))
+    batch = draw(st.lists(st.integers(1, 4), max_size=2))
+    xb = [draw(st.sampled_from([b, 1])) for b in batch]
+    wb = [draw(st.sampled_from([b, 1])) for b in batch][draw(st.integers(0, len(batch))) :]
+    x_shape = (*xb, k) if draw(st.booleans()) and not xb else (*xb, m, k)
+    w_shape = (k,) if draw(st.booleans()) and not wb else (*wb, k, n)
+    xc = tuple(draw(chunking(s)) for s in x_shape)
+    wc = tuple(draw(chunking(s)) for s in w_shape)
+    return xc, wc, draw(st.integers(1, 200))
+
+
+def _largest(chunks: tuple[int, ...]) -> int:
+    return max(chunks, default=1)
+
+
+@given(products())
+def test_plans_keep_shapes_share_the_contraction_and_fit(case: tuple[Chunks, Chunks, int]) -> None:
+    xc, wc, elements = case
+    new_x, new_w = plan_product(xc, wc, elements=elements)
+    px = xc if new_x is None else new_x
+    pw = wc if new_w is None else new_w
+    assert [sum(c) for c in px] == [sum(c) for c in xc]  # shapes unchanged
+    assert [sum(c) for c in pw] == [sum(c) for c in wc]
+    kx, kw = px[-1], (pw[0] if len(pw) == 1 else pw[-2])
+    assert kx == kw  # one common chunking of the contraction axis
+    xb, wb = px[:-2], pw[:-2]
+    for a, b in zip(reversed(xb), reversed(wb), strict=False):
+        if sum(a) > 1 and sum(b) > 1:
+            assert a == b  # shared batch axes too
+    nb = max(len(xb), len(wb))
+    batch = [1] * nb
+    for axes in (xb, wb):
+        for i, c in enumerate(axes):
+            j = nb - len(axes) + i
+            batch[j] = max(batch[j], _largest(c))
+    cm = _largest(px[-2]) if len(px) >= 2 else 1
+    cn = _largest(pw[-1]) if len(pw) >= 2 else 1
+    ck = _largest(kx)
+    assert prod(batch) * max(cm * ck, ck * cn, cm * cn) <= elements
+
+
+def test_chunks_that_fit_and_agree_are_kept() -> None:
+    x, w = ((1, 4), (3, 1, 3)), ((3, 1, 3), (1, 1))
+    assert plan_product(x, w, elements=12) == (None, None)
+
+
+def test_the_larger_operand_keeps_its_contraction_chunks() -> None:
+    x, w = ((10,), (5, 5)), ((2, 8), (100,))
+    assert plan_product(x, w, elements=10_000) == (((10,), (2, 8)), None)
+    assert plan_product(w[::-1], x[::-1], elements=10_000) == (None, ((2, 8), (10,)))
+
+
+def test_block_bytes_rule() -> None:
+    gib = 1024**3
+    assert block_bytes(gib) == int(0.6 * gib / 3)  # three blocks in 60 % of the limit
+    assert block_bytes(gib, threads=4) == int(0.6 * gib / 12)
+    assert regular_chunks(0, 5) == (0,)
+    assert regular_chunks(5, 10) == (5,)
