@@ -64,7 +64,7 @@ myst_enable_extensions = ["colon_fence", "dollarmath", "deflist"]
 # network (intersphinx is not used: the build runs offline) and to type variables.
 nitpicky = True
 nitpick_ignore_regex = [
-    (r"py:.*", r"(np|numpy|npt|numpy\.typing|cupy|array_api_strict|hypothesis|pytest)\..*"),
+    (r"py:.*", r"(np|numpy|npt|numpy\.typing|cupy|array_api_strict|hypothesis|pytest|dask|da|distributed)\..*"),
     (r"py:.*", r"(typing|collections\.abc|types|pathlib|_pytest)\..*"),
     (r"py:.*", r"(ArrayT|ArrayT_co|ArrayT_contra|ScalarT|T|F)"),
     # Builtins and standard names that autodoc writes unqualified in signatures.
@@ -72,7 +72,7 @@ nitpick_ignore_regex = [
     (r"py:.*", r"(optional|default|callable|array_like|array|ndarray|dtype|None)"),
     (r"py:.*", r"(NDArray|Matrix|Vector|HostArray|NumericDType|Array|ParameterSet)"),
     # Private modules' names (type variables, aliases under TYPE_CHECKING) have no page.
-    (r"py:.*", r"arraybackend\.(_\w+|backends\.\w+)\.\w+"),
+    (r"py:.*", r"arraybackend\.(_\w+|backends\.\w+|\w+\._\w+)\.\w+"),
     (r"py:.*", r"((Any)?Cu\w+|Shapes|ShapeT|AbstractContextManager|dict\[str.*)"),
     (r"py:.*", r"(fractions|contextlib|st)\..*"),
     # Sphinx's own placeholder for an aliased annotation it could not evaluate (3 places).

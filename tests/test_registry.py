@@ -279,3 +279,24 @@ def test_public_surface() -> None:
     assert set(ab.__all__) == expected
     for name in ab.__all__:
         assert hasattr(ab, name), name
+
+
+def test_info_and_check_list_broken_plugins_and_go_on(
+    registry: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from arraybackend.__main__ import main
+
+    _fake_entry_points(
+        monkeypatch,
+        _ep("missing-module", "no_such_module_anywhere:Backend"),
+        _ep("numpy", "arraybackend.backends.numpy:NumPyBackend"),
+    )
+    assert main(["info"]) == 0
+    out = capsys.readouterr().out
+    assert "missing-module    unavailable: broken plugin: entry point" in out
+    assert "ignored plugin numpy (an unknown distribution)" in out
+    assert main(["check"]) == 1  # a broken plugin is a FAIL row, and the others still run
+    rows = capsys.readouterr().out
+    assert "missing-module" in rows
+    assert "FAIL: broken plugin" in rows
+    assert "numpy" in rows

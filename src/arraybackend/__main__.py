@@ -170,11 +170,24 @@ def info(out: _Output) -> int:
         else:
             state = f"available{_device(backend)}"
         print(f"  {name:<{name_width}}  {state}", file=out)
+    for line in _details(status):
+        print(f"  {line}", file=out)
+    for plugin, why in ab.ignored_entry_points().items():
+        print(f"  ignored plugin {plugin}: {why}", file=out)
     if problem is not None:
         out.flush()  # the report first, then the one line on stderr
         _error(str(problem))
         return _status(problem)
     return 0
+
+
+def _details(status: dict[str, ab.BackendUnavailableError | ab.Backend[Any]]) -> list[str]:
+    """Backend-specific lines: Dask's versions and scheduler (workers, memory) if it runs."""
+    if isinstance(status.get("dask"), ab.BackendUnavailableError) or "dask" not in status:
+        return []
+    from arraybackend.backends.dask import info_lines
+
+    return [f"dask: {line}" for line in info_lines()]
 
 
 def _demo(

@@ -117,7 +117,7 @@ def arrange(a: HostArray, layout: Layout) -> HostArray:
 
 
 def integer_limit(dtype: np.dtype[Any], k: int) -> int:
-    """The largest |value| whose length-k inner products fit ``dtype`` and a float64."""
+    """The largest absolute value whose length-k inner products fit ``dtype`` and a float64."""
     info = np.iinfo(dtype)
     top = min(int(info.max), 2**53)
     return max(1, math.isqrt(top // max(k, 1)))
