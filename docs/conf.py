@@ -64,7 +64,10 @@ myst_enable_extensions = ["colon_fence", "dollarmath", "deflist"]
 # network (intersphinx is not used: the build runs offline) and to type variables.
 nitpicky = True
 nitpick_ignore_regex = [
-    (r"py:.*", r"(np|numpy|npt|numpy\.typing|cupy|array_api_strict|hypothesis|pytest|dask|da|distributed)\..*"),
+    (
+        r"py:.*",
+        r"(np|numpy|npt|numpy\.typing|cupy|array_api_strict|hypothesis|pytest|dask|da|distributed)\..*",
+    ),
     (r"py:.*", r"(typing|collections\.abc|types|pathlib|_pytest)\..*"),
     (r"py:.*", r"(ArrayT|ArrayT_co|ArrayT_contra|ScalarT|T|F)"),
     # Builtins and standard names that autodoc writes unqualified in signatures.

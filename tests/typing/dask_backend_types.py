@@ -68,6 +68,6 @@ def arrays_stay_with_their_backend(
     ab.matrix_multiply(x, x)  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType, reportCallIssue]
     # Options: a size, not a device.
     DaskBackend(block_size=1.5)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-    DaskBackend(device="cuda")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+    DaskBackend(device="cuda")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
     _n: ab.Backend[Matrix[np.float64]] = ab.get_backend("dask")  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
     _s: np.float64 = be.dot(x, x)  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
