@@ -193,3 +193,45 @@ def test_dot_of_two_vectors_is_a_numpy_scalar_on_every_path() -> None:
         z = be.dot(u, v)
         assert type(z) is np.float64
         assert z == np.matmul(u, v)
+
+
+def test_dot_of_bool_vectors_is_refused_like_bool_matrices() -> None:
+    # The vector . vector fast path returns a NumPy scalar: a bool one is still refused.
+    for u, v in [(np.ones(3, bool), np.ones(3, bool)), (np.ones((2, 3), bool), np.ones(3, bool))]:
+        with pytest.raises(ab.DTypeError, match="u and v are both bool"):
+            be.dot(u, v)
+
+
+def test_to_numpy_of_a_dot_result_is_a_0d_array() -> None:
+    z = be.dot(np.arange(3.0), np.arange(3.0))
+    host = be.to_numpy(z)
+    assert type(host) is np.ndarray
+    assert host.shape == ()
+    assert host.dtype == np.float64
+    assert host == 5.0
+    with pytest.raises(ab.ArrayTypeError, match="x is a list"):
+        be.to_numpy([1.0])  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
+
+
+def test_repr_names_the_class() -> None:
+    assert repr(be) == "NumPyBackend()"
+
+
+def test_a_failure_numpy_reports_after_the_checks_stays_an_arraybackend_error() -> None:
+    # A read-only out passes every shape and dtype check; NumPy refuses it when it writes.
+    out = np.empty((2, 2))
+    out.flags.writeable = False
+    with pytest.raises(ab.ArrayBackendError, match="read-only"):
+        be.matrix_multiply(np.ones((2, 3)), np.ones((3, 2)), out=out)
+
+
+def test_asarray_of_a_foreign_array_it_cannot_read_names_the_other_backend() -> None:
+    class ForeignArray:  # an Array API array that refuses implicit conversion to the host
+        def __array_namespace__(self, *, api_version: str | None = None) -> object:
+            return self
+
+        def __array__(self, dtype: object = None, copy: object = None) -> AnyArray:
+            raise RuntimeError("no implicit host copy")
+
+    with pytest.raises(ab.BackendMismatchError, match="cannot be converted to a host array"):
+        be.asarray(ForeignArray())  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
