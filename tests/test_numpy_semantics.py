@@ -117,9 +117,7 @@ def test_stacks_are_np_matmul_bit_for_bit() -> None:
     x, w = rng.standard_normal((3, 4, 10)), rng.standard_normal((10, 5))
     np.testing.assert_array_equal(be.matrix_multiply(x, w), np.matmul(x, w), strict=True)
     v = rng.standard_normal(10)
-    np.testing.assert_array_equal(
-        be.matrix_multiply(x, v), np.matmul(x, v), strict=True
-    )
+    np.testing.assert_array_equal(be.matrix_multiply(x, v), np.matmul(x, v), strict=True)
 
 
 @pytest.mark.parametrize(

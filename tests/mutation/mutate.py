@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Queue
 
-__all__ = ["TARGETS", "Mutant", "Outcome", "mutants_of", "main"]
+__all__ = ["TARGETS", "Mutant", "Outcome", "main", "mutants_of"]
 
 ROOT = Path(__file__).resolve().parents[2]
 EQUIVALENT_FILE = Path(__file__).with_name("equivalent.toml")
@@ -49,15 +49,15 @@ EQUIVALENT_FILE = Path(__file__).with_name("equivalent.toml")
 #: a renamed module is a one-line change.
 TARGETS: dict[str, tuple[str, ...]] = {
     "src/arraybackend/backends/numpy.py": (
-        "tests/test_numpy_semantics.py",
         "tests/test_numpy_backend.py",
+        "tests/test_numpy_semantics.py",
     ),
     "src/arraybackend/_selection.py": ("tests/test_selection.py",),
     "src/arraybackend/_checks.py": (
-        "tests/test_numpy_semantics.py",
         "tests/test_numpy_backend.py",
         "tests/test_array_api_strict_backend.py",
         "tests/test_registry.py",
+        "tests/test_numpy_semantics.py",
     ),
     "src/arraybackend/testing/_exact.py": (
         "tests/test_exact_bounds.py",
@@ -66,7 +66,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "src/arraybackend/_registry.py": (
         "tests/test_registry.py",
         "tests/test_selection.py",
-        "tests/test_numpy_semantics.py",
+        "tests/test_numpy_backend.py",
     ),
 }
 PYTEST = ("-x", "-q", "-p", "no:cacheprovider", "--no-header", "-o", "addopts=")
@@ -135,7 +135,8 @@ class _Collector:
 
     def add(self, node: ast.expr | ast.stmt, replacement: str, operator: str) -> None:
         end_line, end_col = node.end_lineno, node.end_col_offset
-        assert end_line is not None and end_col is not None
+        assert end_line is not None
+        assert end_col is not None
         self.found.append(
             Mutant(
                 self.file,
@@ -257,7 +258,8 @@ class _Runner:
         original = target.read_text(encoding="utf-8")
         try:
             target.write_text(source, encoding="utf-8")
-            assert server.stdin is not None and server.stdout is not None
+            assert server.stdin is not None
+            assert server.stdout is not None
             server.stdin.write(json.dumps({"tests": list(tests), "timeout": timeout}) + "\n")
             server.stdin.flush()
             reply = json.loads(server.stdout.readline())
@@ -396,6 +398,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--fail-under", type=float, default=95.0, help="exit 1 below this kill rate (%%)"
     )
+    parser.add_argument("--results", type=Path, help="save every outcome here (JSON lines)")
+    parser.add_argument(
+        "--from-results",
+        type=Path,
+        help="report saved outcomes again (after editing equivalent.toml), run nothing",
+    )
     parser.add_argument("--serve", metavar="SRC", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve is not None:
@@ -414,6 +422,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     stale = [key for key in _equivalents() if key[0] in by_file and key not in known]
     start = time.perf_counter()
     outcomes: list[Outcome] = []
+    if args.from_results is not None:
+        return _rereport(args, by_file, stale)
     with (
         tempfile.TemporaryDirectory(prefix="mutate-") as scratch,
         ThreadPoolExecutor(args.jobs) as pool,
@@ -424,11 +434,53 @@ def main(argv: Sequence[str] | None = None) -> int:
                 for outcome in _run_module(runner, pool, file, mutants):
                     outcomes.append(outcome)
                     m = outcome.mutant
-                    print(f"{outcome.status:10} {m.file}:{m.line}: {m.operator}: {m.text}", flush=True)
+                    print(
+                        f"{outcome.status:10} {m.file}:{m.line}: {m.operator}: {m.text}", flush=True
+                    )
         finally:
             runner.close()
+    seconds = time.perf_counter() - start
+    if args.results is not None:
+        saved = [
+            {"file": o.mutant.file, "text": o.mutant.text, "status": o.status} for o in outcomes
+        ]
+        lines = [json.dumps({"seconds": seconds, "jobs": args.jobs})]
+        args.results.write_text("\n".join(lines + [json.dumps(r) for r in saved]) + "\n")
+    return _finish(args, outcomes, seconds, args.jobs, stale)
+
+
+def _rereport(
+    args: argparse.Namespace, by_file: dict[str, list[Mutant]], stale: list[tuple[str, str]]
+) -> int:
+    """The report of saved outcomes, with equivalent.toml as it is now."""
+    first, *rows = args.from_results.read_text(encoding="utf-8").splitlines()
+    run = json.loads(first)
+    status = {(r["file"], r["text"]): r["status"] for r in map(json.loads, rows)}
+    equivalent = _equivalents()
+    outcomes: list[Outcome] = []
+    for mutants in by_file.values():
+        for m in mutants:
+            key = (m.file, m.text)
+            if key in equivalent:
+                if status.get(key) == "killed":
+                    print(f"mutate: an 'equivalent' mutant was killed: {m.file}:{m.line}: {m.text}")
+                outcomes.append(Outcome(m, "equivalent", 0.0))
+            elif key in status:
+                outcomes.append(Outcome(m, status[key], 0.0))
+            else:
+                print(f"mutate: no saved outcome for {m.file}:{m.line}: {m.text}")
+    return _finish(args, outcomes, run["seconds"], run["jobs"], stale)
+
+
+def _finish(
+    args: argparse.Namespace,
+    outcomes: list[Outcome],
+    seconds: float,
+    jobs: int,
+    stale: list[tuple[str, str]],
+) -> int:
     command = "nox -s mutate" + (f" -- {' '.join(args.modules)}" if args.modules else "")
-    report = _report(outcomes, time.perf_counter() - start, command, args.jobs)
+    report = _report(outcomes, seconds, command, jobs)
     print(report)
     if args.report is not None:
         args.report.write_text(report, encoding="utf-8")
