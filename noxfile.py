@@ -169,6 +169,17 @@ def parity(session: nox.Session, backend: str) -> None:
     session.run("python", "benchmarks/parity_report.py", backend)
 
 
+@nox.session
+def mutate(session: nox.Session) -> None:
+    """Mutation testing of the core (not default; minutes): survivors are untested behaviour.
+
+    Modules and the tests run against their mutants: TARGETS in tests/mutation/mutate.py;
+    equivalent mutants: tests/mutation/equivalent.toml. ``-- --help`` lists the options.
+    """
+    session.install("-e", ".[test,array-api-strict]")
+    session.run("python", "tests/mutation/mutate.py", *session.posargs)
+
+
 @nox.session(name="bench-cupy")
 def bench_cupy(session: nox.Session) -> None:
     """GPU benchmark: matrix_multiply against raw cupy.matmul (medians, ratios, TFLOP/s)."""

@@ -24,7 +24,8 @@ inf, nan = np.inf, np.nan
 
 def _product(x: HostArray, w: HostArray) -> HostArray:
     with np.errstate(all="ignore"):
-        return np.matmul(x, w)
+        z: HostArray = np.matmul(x, w)
+    return z
 
 
 # -- float16: accumulated in float32, rounded once to float16 ---------------------------------

@@ -66,7 +66,7 @@ def test_out_of_the_expected_shape_is_filled(
     xs: tuple[int, ...], ws: tuple[int, ...], expected: tuple[int, ...]
 ) -> None:
     x, w = _numbers(xs, 3), _numbers(ws, 4)
-    out = np.full(expected, np.nan)
+    out: Any = np.full(expected, np.nan)
     assert be.matrix_multiply(x, w, out=out) is out
     np.testing.assert_array_equal(out, np.matmul(x, w), strict=True)
 
@@ -87,18 +87,20 @@ def test_out_shape_is_checked_against_the_broadcast_result(
     xs, ws = shapes.input_shapes
     result: tuple[int, ...] = shapes.result_shape
     x, w = _numbers(xs), _numbers(ws)
-    out = np.zeros(result)
+    out: Any = np.zeros(result)
     assert be.matrix_multiply(x, w, out=out) is out
     np.testing.assert_array_equal(out, np.matmul(x, w))
     # Any other shape is refused up front, and the message gives the right one.
     wrong: tuple[int, ...]
-    if result and data.draw(st.booleans(), label="resize an axis"):
+    resize: bool = data.draw(st.booleans(), label="resize an axis")
+    append: bool = data.draw(st.booleans(), label="append an axis")
+    if result and resize:
         axis = data.draw(st.integers(0, len(result) - 1), label="axis")
         wrong = (*result[:axis], result[axis] + 1, *result[axis + 1 :])
     else:
-        wrong = (*result, 1) if data.draw(st.booleans(), label="append") else (1, *result)
+        wrong = (*result, 1) if append else (1, *result)
     with pytest.raises(ab.ShapeError, match=rf"has shape {_re(result)}$"):
-        be.matrix_multiply(x, w, out=np.zeros(wrong))
+        be.matrix_multiply(x, w, out=_numbers(wrong))
 
 
 def _re(shape: tuple[int, ...]) -> str:
@@ -106,7 +108,8 @@ def _re(shape: tuple[int, ...]) -> str:
 
 
 def test_out_shaped_like_ndarray_dot_is_refused() -> None:
-    x, w = np.ones((2, 4)), np.ones((3, 4, 5))
+    x: Any = np.ones((2, 4))
+    w: Any = np.ones((3, 4, 5))
     with pytest.raises(ab.ShapeError, match=r"out has shape \(2, 3, 5\), .* has shape \(3, 2, 5\)"):
         be.matrix_multiply(x, w, out=np.empty((2, 3, 5)))
 
@@ -133,7 +136,8 @@ def test_stacks_are_np_matmul_bit_for_bit() -> None:
 def test_dot_refuses_rank_3_or_more_in_either_place(
     us: tuple[int, ...], vs: tuple[int, ...]
 ) -> None:
-    u, v = np.ones(us), np.ones(vs)
+    u: Any = np.ones(us)
+    v: Any = np.ones(vs)
     name = "u" if len(us) > 2 else "v"
     pattern = rf"dot: {name} has shape .* \(rank {max(len(us), len(vs))}\); dot takes vectors"
     with pytest.raises(ab.ShapeError, match=pattern):
@@ -195,7 +199,11 @@ def test_dot_of_two_vectors_is_a_numpy_scalar_on_every_path() -> None:
 
 def test_dot_of_bool_vectors_is_refused_like_bool_matrices() -> None:
     # The vector . vector fast path returns a NumPy scalar: a bool one is still refused.
-    for u, v in [(np.ones(3, bool), np.ones(3, bool)), (np.ones((2, 3), bool), np.ones(3, bool))]:
+    pairs: list[tuple[Any, Any]] = [
+        (np.ones(3, bool), np.ones(3, bool)),
+        (np.ones((2, 3), bool), np.ones(3, bool)),
+    ]
+    for u, v in pairs:
         with pytest.raises(ab.DTypeError, match="u and v are both bool"):
             be.dot(u, v)
 
@@ -232,4 +240,13 @@ def test_asarray_of_a_foreign_array_it_cannot_read_names_the_other_backend() -> 
             raise RuntimeError("no implicit host copy")
 
     with pytest.raises(ab.BackendMismatchError, match="cannot be converted to a host array"):
-        be.asarray(ForeignArray())  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
+        be.asarray(ForeignArray())
+
+
+@pytest.mark.parametrize(
+    ("value", "described"),
+    [(1, "an int"), (1.5, "a float"), ("ab", "a str"), (None, "None"), ((1, 2), "a tuple")],
+)
+def test_a_non_array_operand_is_named_with_its_article(value: object, described: str) -> None:
+    with pytest.raises(ab.ArrayTypeError, match=rf"^matrix_multiply: x is {described}, not a"):
+        be.matrix_multiply(value, np.ones((2, 2)))  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import importlib
 import json
 import os
 import platform
@@ -38,6 +39,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Queue
+from typing import TypeAlias, cast
 
 __all__ = ["TARGETS", "Mutant", "Outcome", "main", "mutants_of"]
 
@@ -73,6 +75,9 @@ PYTEST = ("-x", "-q", "-p", "no:cacheprovider", "--no-header", "-o", "addopts=")
 # The server imports hypothesis before pytest starts, so pytest cannot rewrite its plugin.
 _SERVED = ("-W", "ignore::pytest.PytestAssertRewriteWarning")
 
+#: How equivalent.toml names a mutant: (file, scope, original line(s), mutated line(s)).
+Key: TypeAlias = tuple[str, str, str, str]
+
 _FLIP: dict[type[ast.cmpop], tuple[type[ast.cmpop], ...]] = {
     ast.Eq: (ast.NotEq,),
     ast.NotEq: (ast.Eq,),
@@ -98,6 +103,7 @@ class Mutant:
     end_col: int
     replacement: str
     operator: str
+    scope: str  # the enclosing class and function, "" at module level
     source: str = field(repr=False, compare=False)
 
     def mutated_source(self) -> str:
@@ -113,6 +119,17 @@ class Mutant:
         new = self.mutated_source().splitlines()
         span = new[self.line - 1 : self.line + self.replacement.count("\n")]
         return " ".join(" ".join(span).split())
+
+    @property
+    def original(self) -> str:
+        """The line(s) before the change, whitespace collapsed."""
+        span = self.source.splitlines()[self.line - 1 : self.end_line]
+        return " ".join(" ".join(span).split())
+
+    @property
+    def key(self) -> Key:
+        """What equivalent.toml names a mutant by: stable while other lines change."""
+        return (self.file, self.scope, self.original, self.text)
 
 
 @dataclass(frozen=True)
@@ -132,6 +149,7 @@ class _Collector:
     def __init__(self, file: str, source: str) -> None:
         self.file, self.source = file, source
         self.found: list[Mutant] = []
+        self.scope: list[str] = []
 
     def add(self, node: ast.expr | ast.stmt, replacement: str, operator: str) -> None:
         end_line, end_col = node.end_lineno, node.end_col_offset
@@ -146,6 +164,7 @@ class _Collector:
                 end_col,
                 replacement,
                 operator,
+                ".".join(self.scope),
                 self.source,
             )
         )
@@ -154,13 +173,18 @@ class _Collector:
         if self._skipped(node):
             return
         self._mutate(node)
+        named = isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            self.scope.append(node.name)
         for name, value in ast.iter_fields(node):
             if name in ("annotation", "returns", "decorator_list", "type_comment"):
                 continue
-            children = value if isinstance(value, list) else [value]
-            for child in children:  # pyright: ignore[reportUnknownVariableType]
+            children = cast("list[object]", value) if isinstance(value, list) else [value]
+            for child in children:
                 if isinstance(child, ast.AST):
                     self.visit(child)
+        if named:
+            self.scope.pop()
 
     @staticmethod
     def _skipped(node: ast.AST) -> bool:
@@ -218,10 +242,13 @@ def mutants_of(file: str) -> list[Mutant]:
     return collector.found
 
 
-def _equivalents() -> dict[tuple[str, str], str]:
-    """(file, mutated text) -> why that mutant cannot change behaviour."""
+def _equivalents() -> dict[Key, str]:
+    """Mutant key (file, scope, original, mutant) -> why it cannot change behaviour."""
     data = tomllib.loads(EQUIVALENT_FILE.read_text(encoding="utf-8"))
-    return {(e["file"], e["mutant"]): e["reason"] for e in data.get("equivalent", [])}
+    return {
+        (e["file"], e["scope"], e["original"], e["mutant"]): e["reason"]
+        for e in data.get("equivalent", [])
+    }
 
 
 class _Runner:
@@ -263,7 +290,8 @@ class _Runner:
             server.stdin.write(json.dumps({"tests": list(tests), "timeout": timeout}) + "\n")
             server.stdin.flush()
             reply = json.loads(server.stdout.readline())
-            status, seconds = reply["status"], reply["seconds"]
+            status: str = reply["status"]
+            seconds: float = reply["seconds"]
             return seconds if status == "passed" else status
         finally:
             target.write_text(original, encoding="utf-8")
@@ -276,9 +304,10 @@ def _serve(src: str) -> None:
     The libraries the tests import (NumPy, pytest, hypothesis) are imported once here, before
     any fork; arraybackend never is, so each child imports the mutated copy.
     """
-    import hypothesis.extra.numpy  # noqa: F401
-    import numpy  # noqa: F401
     import pytest
+
+    for name in ("numpy", "hypothesis", "hypothesis.extra.numpy"):
+        importlib.import_module(name)
 
     for line in sys.stdin:
         request = json.loads(line)
@@ -328,18 +357,20 @@ def _run_module(
     equivalent = _equivalents()
 
     def one(m: Mutant) -> Outcome:
-        if (m.file, m.text) in equivalent:
+        if m.key in equivalent:
             return Outcome(m, "equivalent", 0.0)
         start = time.perf_counter()
         result = runner.run(file, m.mutated_source(), tests, timeout)
-        status = "survived" if isinstance(result, float) else result
+        status = result if isinstance(result, str) else "survived"
         return Outcome(m, status, time.perf_counter() - start)
 
     yield from pool.map(one, mutants)
 
 
 def _report(outcomes: list[Outcome], seconds: float, command: str, jobs: int) -> str:
-    rows, survivors, equivalents = [], [], []
+    rows: list[str] = []
+    survivors: list[str] = []
+    equivalents: list[str] = []
     total_killed = total_live = 0
     for file in TARGETS:
         mine = [o for o in outcomes if o.mutant.file == file]
@@ -358,13 +389,15 @@ def _report(outcomes: list[Outcome], seconds: float, command: str, jobs: int) ->
         for o in mine:
             where = f"`{file}:{o.mutant.line}` ({o.mutant.operator})"
             if o.status == "survived":
-                survivors.append(f"- {where}: `{o.mutant.text}`")
+                survivors.append(f"- {where}: `{o.mutant.original}` → `{o.mutant.text}`")
     reasons = _equivalents()
     for o in outcomes:
         if o.status == "equivalent":
             m = o.mutant
-            why = reasons[(m.file, m.text)]
-            equivalents.append(f"- `{m.file}:{m.line}` ({m.operator}): `{m.text}` — {why}")
+            why = reasons[m.key]
+            equivalents.append(
+                f"- `{m.file}:{m.line}` ({m.operator}): `{m.original}` → `{m.text}`: {why}"
+            )
     total = f"{100 * total_killed / total_live:.1f} %" if total_live else "-"
     return "\n".join(
         [
@@ -390,7 +423,7 @@ def _report(outcomes: list[Outcome], seconds: float, command: str, jobs: int) ->
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Mutation testing of arraybackend's core.")
     parser.add_argument("modules", nargs="*", help="modules of TARGETS to mutate (default: all)")
     parser.add_argument("--jobs", type=int, default=2, help="pytest processes at once")
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
@@ -418,7 +451,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for mutant in (m for ms in by_file.values() for m in ms):
             print(f"{mutant.file}:{mutant.line}: {mutant.operator}: {mutant.text}")
         return 0
-    known = {(m.file, m.text) for ms in by_file.values() for m in ms}
+    known = {m.key for ms in by_file.values() for m in ms}
     stale = [key for key in _equivalents() if key[0] in by_file and key not in known]
     start = time.perf_counter()
     outcomes: list[Outcome] = []
@@ -441,26 +474,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             runner.close()
     seconds = time.perf_counter() - start
     if args.results is not None:
-        saved = [
-            {"file": o.mutant.file, "text": o.mutant.text, "status": o.status} for o in outcomes
-        ]
+        saved = [{"key": o.mutant.key, "status": o.status} for o in outcomes]
         lines = [json.dumps({"seconds": seconds, "jobs": args.jobs})]
         args.results.write_text("\n".join(lines + [json.dumps(r) for r in saved]) + "\n")
     return _finish(args, outcomes, seconds, args.jobs, stale)
 
 
-def _rereport(
-    args: argparse.Namespace, by_file: dict[str, list[Mutant]], stale: list[tuple[str, str]]
-) -> int:
+def _rereport(args: argparse.Namespace, by_file: dict[str, list[Mutant]], stale: list[Key]) -> int:
     """The report of saved outcomes, with equivalent.toml as it is now."""
     first, *rows = args.from_results.read_text(encoding="utf-8").splitlines()
     run = json.loads(first)
-    status = {(r["file"], r["text"]): r["status"] for r in map(json.loads, rows)}
+    status: dict[Key, str] = {tuple(r["key"]): r["status"] for r in map(json.loads, rows)}
     equivalent = _equivalents()
     outcomes: list[Outcome] = []
     for mutants in by_file.values():
         for m in mutants:
-            key = (m.file, m.text)
+            key = m.key
             if key in equivalent:
                 if status.get(key) == "killed":
                     print(f"mutate: an 'equivalent' mutant was killed: {m.file}:{m.line}: {m.text}")
@@ -477,15 +506,15 @@ def _finish(
     outcomes: list[Outcome],
     seconds: float,
     jobs: int,
-    stale: list[tuple[str, str]],
+    stale: list[Key],
 ) -> int:
     command = "nox -s mutate" + (f" -- {' '.join(args.modules)}" if args.modules else "")
     report = _report(outcomes, seconds, command, jobs)
     print(report)
     if args.report is not None:
         args.report.write_text(report, encoding="utf-8")
-    for file, text in stale:
-        print(f"mutate: equivalent.toml names a mutant that no longer exists: {file}: {text}")
+    for file, _, original, text in stale:
+        print(f"mutate: equivalent.toml: no mutant {text!r} of {original!r} in {file}")
     live = [o for o in outcomes if o.status != "equivalent"]
     killed = sum(o.status in ("killed", "timeout") for o in live)
     return 1 if stale or (live and 100 * killed / len(live) < args.fail_under) else 0
