@@ -250,3 +250,40 @@ def test_asarray_of_a_foreign_array_it_cannot_read_names_the_other_backend() -> 
 def test_a_non_array_operand_is_named_with_its_article(value: object, described: str) -> None:
     with pytest.raises(ab.ArrayTypeError, match=rf"^matrix_multiply: x is {described}, not a"):
         be.matrix_multiply(value, np.ones((2, 2)))  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
+
+
+class _ShapeAndDType:
+    """Looks like an array of another library: it has a shape and a dtype."""
+
+    shape = (2, 2)
+    dtype = np.dtype(np.float64)
+
+
+class _ShapeOnly:
+    """Has a shape but no dtype: not an array."""
+
+    shape = (2, 2)
+
+
+class _DTypeOnly:
+    """Has a dtype but no shape: not an array."""
+
+    dtype = np.dtype(np.float64)
+
+
+def test_an_array_of_another_library_is_told_apart_from_a_non_array() -> None:
+    w = np.ones((2, 2))
+    with pytest.raises(
+        ab.BackendMismatchError, match=r"x is a .*_ShapeAndDType of shape \(2, 2\) from"
+    ):
+        be.matrix_multiply(_ShapeAndDType(), w)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
+    for other in (_ShapeOnly(), _DTypeOnly()):
+        with pytest.raises(ab.ArrayTypeError, match="not a numpy.ndarray; convert it") as info:
+            be.matrix_multiply(other, w)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
+        assert not isinstance(info.value, ab.BackendMismatchError)
+
+
+@pytest.mark.parametrize("axes", [5, 1.5, object()], ids=["int", "float", "object"])
+def test_transpose_axes_that_are_not_a_sequence_are_refused_clearly(axes: object) -> None:
+    with pytest.raises(ab.ArrayBackendError, match="axes must be a sequence of ints"):
+        be.transpose(np.ones((2, 3)), axes)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
