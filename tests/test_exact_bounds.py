@@ -162,3 +162,42 @@ def test_an_infinite_result_from_finite_inputs_fails() -> None:
     x, w = np.array([[1.0, 2.0]]), np.array([[3.0], [4.0]])
     with pytest.raises(AssertionError, match="computed inf from finite inputs"):
         check_product(np.array([[inf]]), x, w)
+
+
+@pytest.mark.parametrize(
+    ("x", "w", "computed"),
+    [
+        pytest.param([[inf, 1.0]], [[1.0], [2.0]], [[inf]], id="real"),
+        pytest.param([[-inf, 1.0]], [[1.0], [2.0]], [[-inf]], id="real-negative"),
+        pytest.param([[1.0, 2.0]], [[inf], [-inf]], [[nan]], id="real-nan"),
+        pytest.param([[complex(inf, 0)]], [[1 + 0j]], [[complex(inf, nan)]], id="complex"),
+    ],
+)
+def test_the_ieee_class_passes_whatever_the_reference_says(
+    x: list[list[complex]], w: list[list[complex]], computed: list[list[complex]]
+) -> None:
+    # A reference (a BLAS) may lose a NaN; a backend that keeps IEEE semantics still passes.
+    xa, wa, z = np.array(x), np.array(w), np.array(computed)
+    np.testing.assert_array_equal(_product(xa, wa), z)
+    for reference in ([[0.0]], [[1.0]], [[nan]]):
+        ref = np.array(reference, dtype=z.dtype)
+        if np.array_equal(ref, z, equal_nan=True):
+            continue
+        assert check_product(z, xa, wa, reference=ref).max_ratio == 0
+
+
+def test_the_bound_is_inclusive() -> None:
+    # 0 * 0 has magnitude 0: the bound is k * eta, the smallest subnormal, exactly.
+    zero = np.zeros((1, 1))
+    eta = np.finfo(np.float64).smallest_subnormal
+    assert check_product(np.array([[eta]]), zero, zero).max_ratio == 1.0
+    with pytest.raises(AssertionError, match="ratio 2"):
+        check_product(np.array([[2 * eta]]), zero, zero)
+
+
+def test_a_result_of_the_wrong_shape_fails_even_with_as_many_elements() -> None:
+    x, w = np.ones((2, 3)), np.ones((3, 3))
+    with pytest.raises(AssertionError, match=r"shape \(3, 2\) but x @ w has shape \(2, 3\)"):
+        check_product(np.full((3, 2), 3.0), x, w)
+    with pytest.raises(AssertionError, match=r"shape \(2, 3, 1\)"):
+        check_product(np.full((2, 3, 1), 3.0), x, w)

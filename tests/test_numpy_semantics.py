@@ -278,7 +278,7 @@ def test_an_array_of_another_library_is_told_apart_from_a_non_array() -> None:
     ):
         be.matrix_multiply(_ShapeAndDType(), w)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
     for other in (_ShapeOnly(), _DTypeOnly()):
-        with pytest.raises(ab.ArrayTypeError, match="not a numpy.ndarray; convert it") as info:
+        with pytest.raises(ab.ArrayTypeError, match=r"not a numpy\.ndarray; convert it") as info:
             be.matrix_multiply(other, w)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
         assert not isinstance(info.value, ab.BackendMismatchError)
 
