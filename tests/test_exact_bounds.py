@@ -201,3 +201,43 @@ def test_a_result_of_the_wrong_shape_fails_even_with_as_many_elements() -> None:
         check_product(np.full((3, 2), 3.0), x, w)
     with pytest.raises(AssertionError, match=r"shape \(2, 3, 1\)"):
         check_product(np.full((2, 3, 1), 3.0), x, w)
+
+
+def test_complex_bound_is_per_component_over_2k_terms() -> None:
+    # (1+2j)(3+4j) = -5+10j exactly; computed values one ulp off in one component.
+    x, w = np.array([[1 + 2j]]), np.array([[3 + 4j]])
+    u, eta = Fraction(1, 2**53), Fraction(1, 2**1074)
+    bound_re = gamma(2, u) * (1 * 3 + 2 * 4) + 2 * eta  # |xr||wr| + |xi||wi|: 2k = 2 terms
+    bound_im = gamma(2, u) * (1 * 4 + 2 * 3) + 2 * eta  # |xr||wi| + |xi||wr|
+    ulp_re, ulp_im = Fraction(1, 2**50), Fraction(1, 2**49)  # spacing at 5 and at 10
+    re_off = np.array([[complex(-5 + float(ulp_re), 10)]])
+    im_off = np.array([[complex(-5, 10 + float(ulp_im))]])
+    assert check_product(re_off, x, w).max_ratio == float(ulp_re / bound_re)
+    assert "re computed" in check_product(re_off, x, w).worst
+    assert check_product(im_off, x, w).max_ratio == float(ulp_im / bound_im)
+    assert "im computed" in check_product(im_off, x, w).worst
+
+
+def test_complex64_takes_the_accumulation_of_its_real_part() -> None:
+    # accumulate is keyed by the real dtype: complex64 accumulated in float64, then rounded
+    # once to float32 (the float16 rule, with float32 in its place).
+    x, w = np.array([[1 + 2j]], np.complex64), np.array([[3 + 4j]], np.complex64)
+    z = np.array([[-5 + 10j]], np.complex64)
+    acc = {np.dtype(np.float32): np.dtype(np.float64)}
+    u32, u64 = Fraction(1, 2**24), Fraction(1, 2**53)
+    eta32, eta64 = Fraction(1, 2**149), Fraction(1, 2**1074)
+    ulp = Fraction(1, 2**21)  # float32's spacing at 5
+    bound = u32 * 5 + (1 + u32) * (gamma(2, u64) * 11 + 2 * eta64) + eta32 / 2
+    assert check_product(z, x, w, accumulate=acc).max_ratio == 0
+    wrong = np.array([[complex(-5 + float(ulp), 10)]], np.complex64)
+    with pytest.raises(AssertionError, match=rf"ratio {float(ulp / bound):.3g}$"):
+        check_product(wrong, x, w, accumulate=acc)
+
+
+def test_an_exact_result_still_names_its_worst_element() -> None:
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    check = check_product(x @ x, x, x)
+    assert check.max_ratio == 0
+    assert check.elements == 4
+    assert check.worst.startswith("element (")
+    assert "computed" in check.worst

@@ -67,6 +67,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
     ),
     "src/arraybackend/_registry.py": (
         "tests/test_registry.py",
+        "tests/test_registry_lookup.py",
         "tests/test_selection.py",
         "tests/test_numpy_backend.py",
     ),
@@ -354,11 +355,8 @@ def _run_module(
     if not isinstance(baseline, float):
         raise SystemExit(f"mutate: the tests for {file} fail without a mutant ({baseline})")
     timeout = 3 * baseline + 20
-    equivalent = _equivalents()
 
     def one(m: Mutant) -> Outcome:
-        if m.key in equivalent:
-            return Outcome(m, "equivalent", 0.0)
         start = time.perf_counter()
         result = runner.run(file, m.mutated_source(), tests, timeout)
         status = result if isinstance(result, str) else "survived"
@@ -437,6 +435,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=Path,
         help="report saved outcomes again (after editing equivalent.toml), run nothing",
     )
+    parser.add_argument(
+        "--survivors-of",
+        type=Path,
+        help="run only the mutants these saved outcomes record as survived; keep the rest",
+    )
     parser.add_argument("--serve", metavar="SRC", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve is not None:
@@ -453,52 +456,73 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     known = {m.key for ms in by_file.values() for m in ms}
     stale = [key for key in _equivalents() if key[0] in by_file and key not in known]
-    start = time.perf_counter()
-    outcomes: list[Outcome] = []
-    if args.from_results is not None:
-        return _rereport(args, by_file, stale)
-    with (
-        tempfile.TemporaryDirectory(prefix="mutate-") as scratch,
-        ThreadPoolExecutor(args.jobs) as pool,
-    ):
-        runner = _Runner(args.jobs, Path(scratch))
-        try:
-            for file, mutants in by_file.items():
-                for outcome in _run_module(runner, pool, file, mutants):
-                    outcomes.append(outcome)
-                    m = outcome.mutant
-                    print(
-                        f"{outcome.status:10} {m.file}:{m.line}: {m.operator}: {m.text}", flush=True
-                    )
-        finally:
-            runner.close()
-    seconds = time.perf_counter() - start
+    saved: dict[Key, str] = {}
+    before = 0.0
+    if args.from_results is not None or args.survivors_of is not None:
+        saved, before = _load(args.from_results or args.survivors_of)
+    rerun = "none" if args.from_results is not None else "all"
+    if args.survivors_of is not None:
+        rerun = "survived"
+    outcomes, spent = _run(args.jobs, by_file, saved, rerun)
+    seconds = before + spent
     if args.results is not None:
-        saved = [{"key": o.mutant.key, "status": o.status} for o in outcomes]
-        lines = [json.dumps({"seconds": seconds, "jobs": args.jobs})]
-        args.results.write_text("\n".join(lines + [json.dumps(r) for r in saved]) + "\n")
+        rows = [json.dumps({"key": o.mutant.key, "status": o.status}) for o in outcomes]
+        header = json.dumps({"seconds": seconds, "jobs": args.jobs})
+        args.results.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
     return _finish(args, outcomes, seconds, args.jobs, stale)
 
 
-def _rereport(args: argparse.Namespace, by_file: dict[str, list[Mutant]], stale: list[Key]) -> int:
-    """The report of saved outcomes, with equivalent.toml as it is now."""
-    first, *rows = args.from_results.read_text(encoding="utf-8").splitlines()
-    run = json.loads(first)
+def _load(path: Path) -> tuple[dict[Key, str], float]:
+    """Outcomes saved by --results, and the wall time of the run(s) that produced them."""
+    first, *rows = path.read_text(encoding="utf-8").splitlines()
     status: dict[Key, str] = {tuple(r["key"]): r["status"] for r in map(json.loads, rows)}
+    seconds: float = json.loads(first)["seconds"]
+    return status, seconds
+
+
+def _run(
+    jobs: int, by_file: dict[str, list[Mutant]], saved: dict[Key, str], rerun: str
+) -> tuple[list[Outcome], float]:
+    """Every mutant's outcome, and the seconds spent running them.
+
+    ``rerun`` "all" runs every mutant; "survived" only those ``saved`` has as survived (or
+    not at all); "none" only reports ``saved``. Equivalent mutants are never run.
+    """
     equivalent = _equivalents()
     outcomes: list[Outcome] = []
-    for mutants in by_file.values():
+    todo: dict[str, list[Mutant]] = {}
+    for file, mutants in by_file.items():
         for m in mutants:
-            key = m.key
-            if key in equivalent:
-                if status.get(key) == "killed":
-                    print(f"mutate: an 'equivalent' mutant was killed: {m.file}:{m.line}: {m.text}")
+            known = saved.get(m.key)
+            if m.key in equivalent:
+                if known == "killed":
+                    print(f"mutate: a mutant listed as equivalent is killed: {m.key}")
                 outcomes.append(Outcome(m, "equivalent", 0.0))
-            elif key in status:
-                outcomes.append(Outcome(m, status[key], 0.0))
+            elif rerun == "all" or (rerun == "survived" and known in (None, "survived")):
+                todo.setdefault(file, []).append(m)
+            elif known is not None:
+                outcomes.append(Outcome(m, known, 0.0))
             else:
                 print(f"mutate: no saved outcome for {m.file}:{m.line}: {m.text}")
-    return _finish(args, outcomes, run["seconds"], run["jobs"], stale)
+    start = time.perf_counter()
+    if todo:
+        with (
+            tempfile.TemporaryDirectory(prefix="mutate-") as scratch,
+            ThreadPoolExecutor(jobs) as pool,
+        ):
+            runner = _Runner(jobs, Path(scratch))
+            try:
+                for file, mutants in todo.items():
+                    for outcome in _run_module(runner, pool, file, mutants):
+                        outcomes.append(outcome)
+                        m = outcome.mutant
+                        line = f"{outcome.status:10} {m.file}:{m.line}: {m.operator}: {m.text}"
+                        print(line, flush=True)
+            finally:
+                runner.close()
+    order = {m.key: i for i, m in enumerate(m for ms in by_file.values() for m in ms)}
+    outcomes.sort(key=lambda o: order[o.mutant.key])
+    return outcomes, time.perf_counter() - start
 
 
 def _finish(
