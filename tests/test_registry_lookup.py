@@ -40,7 +40,7 @@ def test_mismatch_names_each_argument_with_its_own_description() -> None:
 def _fresh(code: str) -> str:
     """What ``code`` prints in a new interpreter: the registry as a user first sees it."""
     run = subprocess.run(
-        [sys.executable, "-c", f"import arraybackend as ab; {code}"],
+        [sys.executable, "-c", f"import arraybackend as ab\n{code}"],
         capture_output=True,
         text=True,
         check=True,
@@ -55,3 +55,31 @@ def test_a_fresh_process_finds_entry_point_backends_by_name_by_array_and_in_list
     assert _fresh(probe) == "array-api-strict"
     assert "'array-api-strict'" in _fresh("print(ab.known_backends())")
     assert _fresh("print(ab.available_backends()[0])") == "numpy"
+
+
+_MINE = (
+    "from arraybackend.backends.numpy import NumPyBackend\n"
+    "class Mine(NumPyBackend):\n"
+    "    __slots__ = ()\n"
+    "class Other(NumPyBackend):\n"
+    "    __slots__ = ()\n"
+)
+
+
+def test_registering_a_name_again_replaces_the_cached_backend() -> None:
+    code = (
+        "ab.register_backend('mine', Mine)\n"
+        "first = ab.get_backend('mine')\n"
+        "ab.register_backend('mine', Other)\n"
+        "print(type(ab.get_backend('mine')).__name__, type(first).__name__)\n"
+    )
+    assert _fresh(_MINE + code) == "Other Mine"
+
+
+def test_a_backend_registered_in_code_wins_over_an_entry_point_of_the_same_name() -> None:
+    code = (
+        "ab.register_backend('array-api-strict', Mine)\n"
+        "ab.known_backends()  # loads the entry points\n"
+        "print(type(ab.get_backend('array-api-strict')).__name__)\n"
+    )
+    assert _fresh(_MINE + code) == "Mine"
