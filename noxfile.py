@@ -236,6 +236,17 @@ def scale(session: nox.Session) -> None:
     session.run("python", "benchmarks/dask_scale.py", *args)
 
 
+@nox.session
+def mutate(session: nox.Session) -> None:
+    """Mutation testing of the core (not default; minutes): survivors are untested behaviour.
+
+    Modules and the tests run against their mutants: TARGETS in tests/mutation/mutate.py;
+    equivalent mutants: tests/mutation/equivalent.toml. ``-- --help`` lists the options.
+    """
+    session.install("-e", ".[test,array-api-strict]")
+    session.run("python", "tests/mutation/mutate.py", *session.posargs)
+
+
 @nox.session(name="bench-cupy")
 def bench_cupy(session: nox.Session) -> None:
     """GPU benchmark: ``arraybackend bench --backend cupy`` (ratios, GFLOP/s vs rated peak)."""

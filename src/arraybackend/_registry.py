@@ -333,6 +333,9 @@ def available_backends() -> tuple[str, ...]:
 
 def _owner(x: object) -> Backend[Any]:
     name = _ownership.owner_name(type(x))
+    if name is None and not _entry_points_read:
+        _read_entry_points()  # a plugin's array: its class is declared by its entry point
+        name = _ownership.owner_name(type(x))
     if name is None:
         msg = f"backend_of: {describe(x)} is not an array of any registered backend"
         raise ArrayTypeError(msg)

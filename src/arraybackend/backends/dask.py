@@ -244,6 +244,8 @@ class DaskBackend:
         # out= works on the graph: out becomes the product (cast 'same_kind', checked
         # above) and is returned; nothing is computed, and x or w may be out itself.
         out = rest[0]
+        if 0 in out.shape:
+            return out  # nothing to write (and dask's setitem refuses empty assignments)
         out[...] = z if z.dtype == out.dtype else z.astype(out.dtype)
         return out
 

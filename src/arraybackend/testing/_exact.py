@@ -276,6 +276,16 @@ def check_product(
     return ValueCheck(str(dtype), len(flat_z), worst, worst_text)
 
 
+def _nan_tolerant(got: complex, want: complex) -> bool:
+    """Both elements non-finite, and each component equal in class unless one is NaN."""
+    if cmath.isfinite(got) or cmath.isfinite(want):
+        return False
+    return all(
+        math.isnan(a) or math.isnan(b) or (a == b if math.isinf(a) else math.isfinite(b))
+        for a, b in ((got.real, want.real), (got.imag, want.imag))
+    )
+
+
 def _element(
     dtype: np.dtype[Any],
     lengths: tuple[int, int],
@@ -306,11 +316,12 @@ def _element(
         got_class = _classes(computed)
         same = got_class in (_ieee_classes(terms, dtype.kind == "c"), _classes(expected))
         if dtype.kind == "c" and not same:
-            # A complex product with an infinite factor has no agreed components: C99
+            # A complex product with an infinite factor has no agreed NaN components: C99
             # Annex G recovers an infinity where the textbook formula gives NaN, and NumPy's
             # own np.matmul differs between its BLAS path (contiguous) and its loop
-            # (strided). Only that the element is not finite is compared.
-            same = not cmath.isfinite(complex(computed)) and not cmath.isfinite(complex(expected))
+            # (strided). So a NaN component matches anything non-finite; an infinity of the
+            # wrong sign, or a finite element, still fails.
+            same = _nan_tolerant(complex(computed), complex(expected))
         text = f"non-finite inputs: computed {computed!r}, reference {expected!r}"
         return (0.0 if same else math.inf), text
     complex_ = dtype.kind == "c"
