@@ -245,6 +245,9 @@ RAW: dict[str, tuple[str, str, str, str, str]] = {
     "array-api-strict": ("array_api_strict", "lib.matmul(x, w)", "x.T", "lib.vecdot(u, v)", ""),
     # Both sides wait for the GPU: a launch alone is not the product.
     "cupy": ("cupy", "lib.matmul(x, w)", "x.T", "lib.dot(u, v)", "; sync()"),
+    # Lazy on both sides: this times building the graph (our checks and chunk plan against
+    # dask's own), not computing it; the throughput sweep computes.
+    "dask": ("dask.array", "lib.matmul(x, w)", "x.T", "lib.dot(u, v)", ""),
 }
 
 
