@@ -27,7 +27,12 @@ CUPY_STUBTEST = "cupy-cuda12x==14.2.0"
 # included, so CI runs it; on a GPU machine it skips itself and parity(backend='cupy') runs.
 nox.options.sessions.append("cupy-nogpu")
 # The parity kit per backend (extras to install): CI runs the CPU ones, a GPU machine all.
-PARITY_EXTRAS = {"numpy": "test", "array-api-strict": "test,array-api-strict", "cupy": "test,cupy"}
+PARITY_EXTRAS = {
+    "numpy": "test",
+    "array-api-strict": "test,array-api-strict",
+    "jax": "test,jax",
+    "cupy": "test,cupy",
+}
 nox.options.sessions += [
     f"parity(backend={name!r})" for name in PARITY_EXTRAS if name != "cupy" or HAS_GPU
 ]
@@ -45,9 +50,10 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy --strict and pyright (strict) on src, tests, examples, benchmarks and this file."""
     # Every optional module is checked, so its library must be importable (CuPy's types come
-    # from typings/cupy instead: no 140 MB wheel here). threadpoolctl: the CLI and benchmarks.
+    # from typings/cupy instead: no 140 MB wheel here; JAX's are its own: ~80 MB of CPU
+    # wheels). threadpoolctl: the CLI and benchmarks.
     session.install(
-        "-e", ".[test,array-api-strict]", *TYPING_TOOLS, TYPING_NUMPY, "nox", "threadpoolctl"
+        "-e", ".[test,array-api-strict,jax]", *TYPING_TOOLS, TYPING_NUMPY, "nox", "threadpoolctl"
     )
     session.run("mypy", *session.posargs)
     session.run("pyright", *session.posargs)
@@ -159,14 +165,19 @@ def parity(session: nox.Session, backend: str) -> None:
     tests = ["tests/test_testing_kit.py", "tests/test_seed_parity.py"]
     own = {
         "array-api-strict": "tests/test_array_api_strict_backend.py",
+        "jax": "tests/test_jax_backend.py",
         "cupy": "tests/test_cupy_backend.py",
     }
     if backend in own:
         tests.append(own[backend])
     # On a GPU machine an unusable GPU must fail the session, not skip every CuPy test.
     env = {"ARRAYBACKEND_REQUIRE_GPU": "1"} if backend == "cupy" else {}
+    if backend == "jax":
+        # NumPy's dtypes need JAX's 64-bit mode; with it off the backend refuses 64-bit data
+        # (tests/test_jax_backend.py checks that refusal with the mode turned off).
+        env["JAX_ENABLE_X64"] = "1"
     session.run("pytest", *tests, f"--arraybackend={backend}", *session.posargs, env=env)
-    session.run("python", "benchmarks/parity_report.py", backend)
+    session.run("python", "benchmarks/parity_report.py", backend, env=env)
 
 
 @nox.session(name="bench-cupy")

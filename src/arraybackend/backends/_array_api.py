@@ -33,7 +33,7 @@ from arraybackend.diagnostics import (
     transpose_axes,
     unexplained,
 )
-from arraybackend.errors import DTypeError
+from arraybackend.errors import DTypeError, OutputError
 
 __all__ = ["ArrayAPIArray", "ArrayAPIBackend"]
 
@@ -69,6 +69,8 @@ class ArrayAPIBackend(Generic[ArrayT]):
     library: ClassVar[str]
     #: The array class as users know it (``"torch.Tensor"``), in messages.
     array_type: ClassVar[str]
+    #: False for a library whose arrays can never be written (``out=`` is then refused).
+    mutable: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -266,6 +268,12 @@ class ArrayAPIBackend(Generic[ArrayT]):
         problem = diagnose_product(op, self.read_operand, (names[0], x), (names[1], w), out)
         if problem is not None:
             raise problem
+        if out is not None and not self.mutable:
+            msg = (
+                f"{op}: out= cannot be written: {self.library} arrays are immutable; use the "
+                f"returned array instead (z = {op}({names[0]}, {names[1]}))"
+            )
+            raise OutputError(msg)
         result = np.result_type(self._np_dtype(x), self._np_dtype(w))
         if (refusal := self._dtype_refusal(op, "the result", result)) is not None:
             raise refusal

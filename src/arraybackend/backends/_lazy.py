@@ -15,7 +15,7 @@ from typing import Any
 from arraybackend._protocol import Backend
 from arraybackend.errors import BackendUnavailableError
 
-__all__ = ["BUILTINS", "LazyBackend", "array_api_strict"]
+__all__ = ["BUILTINS", "LazyBackend", "array_api_strict", "jax", "torch"]
 
 
 class LazyBackend:
@@ -85,5 +85,23 @@ array_api_strict = LazyBackend(
     "arraybackend.backends.array_api_strict:ArrayAPIStrictBackend",
     array_type="array_api_strict._array_object:Array",
     requirement='"arraybackend[array-api-strict]"',
+    has_devices=True,
+)
+
+#: The ``arraybackend.backends`` entry point of the JAX backend (``jax.Array``).
+jax = LazyBackend(
+    "jax",
+    "arraybackend.backends.jax:JaxBackend",
+    array_type="jax:Array",
+    requirement='"arraybackend[jax]"',
+    has_devices=True,
+)
+
+#: The ``arraybackend.backends`` entry point of the PyTorch backend (``torch.Tensor``).
+torch = LazyBackend(
+    "torch",
+    "arraybackend.backends.torch:TorchBackend",
+    array_type="torch:Tensor",
+    requirement='"arraybackend[torch]"',
     has_devices=True,
 )
