@@ -28,8 +28,12 @@ from arraybackend.errors import (
 )
 
 if TYPE_CHECKING:
+    import torch
+
     from arraybackend.backends.cupy import CuPyBackend
+    from arraybackend.backends.jax import JaxBackend
     from arraybackend.backends.numpy import NumPyBackend
+    from arraybackend.backends.torch import TorchBackend
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -258,6 +262,12 @@ def _build(name: str, entry: _Entry, device: Hashable) -> Backend[Any]:
 def get_backend(name: Literal["numpy"], /) -> NumPyBackend: ...
 @overload
 def get_backend(name: Literal["cupy"], /, *, device: int | None = None) -> CuPyBackend: ...
+@overload
+def get_backend(name: Literal["jax"], /, *, device: Hashable = None) -> JaxBackend: ...
+@overload
+def get_backend(
+    name: Literal["torch"], /, *, device: str | int | torch.device | None = None
+) -> TorchBackend: ...
 @overload
 def get_backend(name: str, /, *, device: Hashable = None) -> Backend[Any]: ...
 def get_backend(name: str, /, *, device: Hashable = None) -> Backend[Any]:
