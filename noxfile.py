@@ -31,10 +31,17 @@ PARITY_EXTRAS = {
     "numpy": "test",
     "array-api-strict": "test,array-api-strict",
     "jax": "test,jax",
+    "torch": "test,torch",
     "cupy": "test,cupy",
 }
+# PyTorch is not in CI: the Linux wheel on the registry pulls the CUDA libraries (GBs). The
+# session installs this CPU wheel with pip (which reads PIP_FIND_LINKS / PIP_EXTRA_INDEX_URL:
+# point one at a folder or index holding it); docs/parity-torch.txt is its committed output.
+TORCH_CPU = "torch==2.13.0"
 nox.options.sessions += [
-    f"parity(backend={name!r})" for name in PARITY_EXTRAS if name != "cupy" or HAS_GPU
+    f"parity(backend={name!r})"
+    for name in PARITY_EXTRAS
+    if name != "torch" and (name != "cupy" or HAS_GPU)
 ]
 
 
@@ -133,6 +140,26 @@ def stubtest(session: nox.Session) -> None:
     )
 
 
+@nox.session(name="stubtest-torch")
+def stubtest_torch(session: nox.Session) -> None:
+    """mypy.stubtest: typings/torch against the real PyTorch (a CPU wheel: see TORCH_CPU)."""
+    session.install("pip", "mypy==2.4.1", "numpy")
+    session.run("python", "-m", "pip", "install", "-q", TORCH_CPU)
+    session.run(
+        "python",
+        "-W",
+        "ignore::DeprecationWarning",
+        "-m",
+        "mypy.stubtest",
+        "torch",
+        "--ignore-missing-stub",
+        "--allowlist",
+        "typings/stubtest-allowlist-torch.txt",
+        *session.posargs,
+        env={"MYPYPATH": "typings"},
+    )
+
+
 @nox.session(name="cupy-nogpu")
 def cupy_nogpu(session: nox.Session) -> None:
     """The real CuPy wheel without a GPU: get_backend("cupy") says why, end to end."""
@@ -159,6 +186,9 @@ def parity(session: nox.Session, backend: str) -> None:
     """The parity kit and the seed examples on one backend, against NumPy and exact values."""
     if backend == "cupy" and not HAS_GPU:
         session.skip(NO_GPU)
+    if backend == "torch":
+        session.install("pip")
+        session.run("python", "-m", "pip", "install", "-q", TORCH_CPU)
     session.install("-e", f".[{PARITY_EXTRAS[backend]}]")
     # Fails (rather than skips) when the backend this session is for cannot run here.
     session.run("python", "-c", f"import arraybackend as ab; ab.get_backend({backend!r})")
@@ -166,6 +196,7 @@ def parity(session: nox.Session, backend: str) -> None:
     own = {
         "array-api-strict": "tests/test_array_api_strict_backend.py",
         "jax": "tests/test_jax_backend.py",
+        "torch": "tests/test_torch_backend.py",
         "cupy": "tests/test_cupy_backend.py",
     }
     if backend in own:

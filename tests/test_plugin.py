@@ -8,7 +8,7 @@ from pathlib import Path
 
 TEST_FILE = """
 def test_uses_backend(backend):
-    assert backend.name in ("numpy", "cupy", "array-api-strict")
+    assert backend.name in ("numpy", "cupy", "array-api-strict", "jax", "torch")
 
 import pytest
 

@@ -220,7 +220,9 @@ class ArrayAPIBackend(Generic[ArrayT]):
         operand = self.read_operand("transpose", "x", x)
         return self._permute(x, transpose_axes(operand.shape, axes))
 
-    def asarray(self, obj: object, /, *, dtype: object = None) -> ArrayT:
+    def asarray(
+        self, obj: npt.ArrayLike | ArrayT, /, *, dtype: npt.DTypeLike | None = None
+    ) -> ArrayT:
         """``obj`` (nested lists, a NumPy array) as an array on this backend's device.
 
         This is the explicit conversion: host data is copied (the result never shares
