@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from typing import Any, final, overload
 
 import numpy as np
-
 from torch import cuda as cuda
 from torch import nn as nn
 
@@ -70,8 +69,20 @@ complex64: dtype
 complex128: dtype
 
 def matmul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor: ...
-def as_tensor(data: Any, dtype: dtype | None = None, device: device | str | builtins.int | None = None) -> Tensor: ...
-def zeros(size: Sequence[builtins.int], *, dtype: dtype | None = None, requires_grad: builtins.bool = False) -> Tensor: ...
-def ones(size: Sequence[builtins.int], *, dtype: dtype | None = None, requires_grad: builtins.bool = False) -> Tensor: ...
+def as_tensor(
+    data: Any, dtype: dtype | None = None, device: device | str | builtins.int | None = None
+) -> Tensor: ...
+def zeros(
+    size: Sequence[builtins.int],
+    *,
+    dtype: dtype | None = None,
+    requires_grad: builtins.bool = False,
+) -> Tensor: ...
+def ones(
+    size: Sequence[builtins.int],
+    *,
+    dtype: dtype | None = None,
+    requires_grad: builtins.bool = False,
+) -> Tensor: ...
 def promote_types(type1: dtype, type2: dtype) -> dtype: ...
 def get_float32_matmul_precision() -> str: ...
