@@ -122,6 +122,13 @@ def bench(session: nox.Session) -> None:
     session.run("python", "benchmarks/bench_numpy.py", *session.posargs)
 
 
+@nox.session(name="bench-array-api")
+def bench_array_api(session: nox.Session) -> None:
+    """jax and array-api-strict (torch where installed) against their raw calls, 5 processes."""
+    session.install("-e", ".[jax,array-api-strict]")
+    session.run("python", "benchmarks/bench_array_api.py", "--processes", "5", *session.posargs)
+
+
 @nox.session
 def stubtest(session: nox.Session) -> None:
     """mypy.stubtest: typings/cupy(x) against the real CuPy (a ~140 MB wheel; no GPU needed)."""

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any, final, overload
 
 import numpy as np
+from torch import accelerator as accelerator
 from torch import cuda as cuda
 from torch import nn as nn
 

@@ -93,7 +93,10 @@ class TorchBackend(ArrayAPIBackend[torch.Tensor]):
 
     def __init__(self, device: str | int | torch.device | None = None) -> None:
         resolved = torch.device("cpu") if device is None else _canonical(device)
-        super().__init__(torch.Tensor, resolved, torch.matmul)
+        # Without an accelerator every tensor that computes is on the CPU: no device test.
+        # (``meta`` tensors, which hold no data, are not caught by the hot path then.)
+        alone = resolved.type == "cpu" and not torch.accelerator.is_available()
+        super().__init__(torch.Tensor, resolved, torch.matmul, trusted=alone)
         self._cpu = resolved.type == "cpu"
         self._index = resolved.index if resolved.type == "cuda" else -1
 
