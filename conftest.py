@@ -10,5 +10,10 @@ from __future__ import annotations
 import importlib.util
 
 collect_ignore: list[str] = []
-if importlib.util.find_spec("array_api_strict") is None:
-    collect_ignore.append("src/arraybackend/backends/array_api_strict.py")
+for _library, _module in (
+    ("array_api_strict", "array_api_strict"),
+    ("jax", "jax"),
+    ("torch", "torch"),
+):
+    if importlib.util.find_spec(_library) is None:
+        collect_ignore.append(f"src/arraybackend/backends/{_module}.py")

@@ -21,7 +21,7 @@ pytest.importorskip("jax", reason="JAX is not installed: pip install 'arraybacke
 import jax
 import jax.numpy as jnp
 
-from arraybackend.backends.jax import JaxBackend
+from arraybackend.backends.jax import JaxBackend, matmul_for
 
 
 @pytest.fixture(autouse=True)
@@ -126,21 +126,36 @@ def test_conversions_are_copies(be: JaxBackend) -> None:
         be.asarray(jnp.float32(1.0))
 
 
-@pytest.mark.parametrize(("precision", "expected"), [("highest", "highest"), (None, None)])
+@pytest.mark.parametrize(
+    ("platform", "precision", "expected"),
+    [("gpu", "highest", "highest"), ("tpu", None, None), ("cpu", "highest", "not passed")],
+)
 def test_full_precision_unless_asked(
-    monkeypatch: pytest.MonkeyPatch, precision: str | None, expected: str | None
+    monkeypatch: pytest.MonkeyPatch, platform: str, precision: str | None, expected: str | None
 ) -> None:
     seen: list[Any] = []
 
-    def matmul(a: Any, b: Any, *, precision: Any = None) -> Any:
-        seen.append(precision)
+    def matmul(a: Any, b: Any, **kwargs: Any) -> Any:
+        seen.append(kwargs.get("precision", "not passed"))
         return a @ b
 
     monkeypatch.setattr(jnp, "matmul", matmul)
-    mine = JaxBackend() if precision == "highest" else JaxBackend(precision=precision)
-    x = mine.asarray(np.ones((2, 2), np.float32))
-    mine.matrix_multiply(x, x)
+    x = JaxBackend().asarray(np.ones((2, 2), np.float32))
+    matmul_for(platform, precision)(x, x)
     assert seen == [expected]
+
+
+def test_the_cpu_ignores_precision() -> None:
+    """Why matmul_for passes none on the CPU: every precision gives the same float32 bits."""
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((8, 64), np.float32), rng.standard_normal((64, 8), np.float32)
+    cpu = JaxBackend("cpu")
+    results: list[ab.HostArray] = []
+    for precision in ("bfloat16", "tensorfloat32", "highest"):
+        with jax.default_matmul_precision(precision):
+            z = cpu.matrix_multiply(cpu.asarray(a), cpu.asarray(b))
+            results.append(cpu.to_numpy(z))
+    assert all(np.array_equal(results[0], r) for r in results)
 
 
 def test_unknown_device_lists_the_valid_ones() -> None:
