@@ -73,8 +73,9 @@ def typing(session: nox.Session) -> None:
     Both checkers fail on a marker that no longer suppresses an error, so a check that
     stops catching a mistake fails here. Kept apart from typecheck so its failures name it.
     """
-    # JAX's own annotations are what its cases check (PyTorch's come from typings/torch).
-    session.install("-e", ".[jax]", *TYPING_TOOLS, TYPING_NUMPY)
+    # JAX's own annotations are what its cases check (PyTorch's come from typings/torch);
+    # array-api-strict: the example, which generic_types.py imports, uses it.
+    session.install("-e", ".[jax,array-api-strict]", *TYPING_TOOLS, TYPING_NUMPY)
     session.run("mypy", "tests/typing", *session.posargs)
     session.run("pyright", "tests/typing", *session.posargs)
 
@@ -112,8 +113,9 @@ def verifytypes(session: nox.Session) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """The test suite, with the doctests in src (mypy too: tests/test_typing.py runs it)."""
-    # JAX: the typing suite checks its cases with JAX's own annotations, so it is installed.
-    session.install("-e", ".[test,jax]", "mypy==2.4.1", TYPING_NUMPY)
+    # JAX: the typing suite checks its cases with JAX's own annotations, so it is installed;
+    # array-api-strict: the example, which the typing suite imports, uses it.
+    session.install("-e", ".[test,jax,array-api-strict]", "mypy==2.4.1", TYPING_NUMPY)
     session.run("pytest", *session.posargs)
 
 
