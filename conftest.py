@@ -10,7 +10,11 @@ from __future__ import annotations
 import importlib.util
 
 collect_ignore: list[str] = []
-if importlib.util.find_spec("array_api_strict") is None:
-    collect_ignore.append("src/arraybackend/backends/array_api_strict.py")
-if importlib.util.find_spec("dask") is None:
-    collect_ignore.append("src/arraybackend/backends/dask.py")
+for _library, _module in (
+    ("array_api_strict", "array_api_strict"),
+    ("jax", "jax"),
+    ("torch", "torch"),
+    ("dask", "dask"),
+):
+    if importlib.util.find_spec(_library) is None:
+        collect_ignore.append(f"src/arraybackend/backends/{_module}.py")

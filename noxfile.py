@@ -30,11 +30,19 @@ nox.options.sessions.append("cupy-nogpu")
 PARITY_EXTRAS = {
     "numpy": "test",
     "array-api-strict": "test,array-api-strict,examples",  # + the digits training run
+    "jax": "test,jax",
+    "torch": "test,torch",
     "cupy": "test,cupy",
     "dask": "test,dask",
 }
+# PyTorch is not in CI: the Linux wheel on the registry pulls the CUDA libraries (GBs). The
+# session installs this CPU wheel with pip (which reads PIP_FIND_LINKS / PIP_EXTRA_INDEX_URL:
+# point one at a folder or index holding it); docs/parity-torch.txt is its committed output.
+TORCH_CPU = "torch==2.13.0"
 nox.options.sessions += [
-    f"parity(backend={name!r})" for name in PARITY_EXTRAS if name != "cupy" or HAS_GPU
+    f"parity(backend={name!r})"
+    for name in PARITY_EXTRAS
+    if name != "torch" and (name != "cupy" or HAS_GPU)
 ]
 
 
@@ -50,11 +58,12 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy --strict and pyright (strict) on src, tests, examples, benchmarks and this file."""
     # Every optional module is checked, so its library must be importable (CuPy's types come
-    # from typings/cupy instead: no 140 MB wheel here). The bench extra (threadpoolctl,
-    # tqdm, matplotlib): the CLI and benchmarks; examples: the digits example.
+    # from typings/cupy instead: no 140 MB wheel here; JAX's are its own: ~80 MB of CPU
+    # wheels). The bench extra (threadpoolctl, tqdm, matplotlib): the CLI and benchmarks;
+    # examples: the digits example.
     session.install(
         "-e",
-        ".[test,array-api-strict,bench,examples]",
+        ".[test,array-api-strict,bench,examples,jax]",
         *TYPING_TOOLS,
         TYPING_NUMPY,
         "nox",
@@ -71,7 +80,9 @@ def typing(session: nox.Session) -> None:
     Both checkers fail on a marker that no longer suppresses an error, so a check that
     stops catching a mistake fails here. Kept apart from typecheck so its failures name it.
     """
-    session.install("-e", ".", *TYPING_TOOLS, TYPING_NUMPY)
+    # JAX's own annotations are what its cases check (PyTorch's come from typings/torch);
+    # array-api-strict: the example, which generic_types.py imports, uses it.
+    session.install("-e", ".[jax,array-api-strict]", *TYPING_TOOLS, TYPING_NUMPY)
     session.run("mypy", "tests/typing", *session.posargs)
     session.run("pyright", "tests/typing", *session.posargs)
 
@@ -111,7 +122,11 @@ def tests(session: nox.Session) -> None:
     """The test suite, with the doctests in src (mypy too: tests/test_typing.py runs it)."""
     # bench: tests/test_bench.py draws the plot (matplotlib) instead of skipping it.
     # hatchling: tests/test_backend_template.py builds the guide's template package.
-    session.install("-e", ".[test,bench,examples]", "mypy==2.4.1", TYPING_NUMPY, "hatchling>=1.27")
+    # JAX: the typing suite (run from tests/test_typing.py) checks its cases with JAX's own
+    # annotations.
+    session.install(
+        "-e", ".[test,bench,examples,jax]", "mypy==2.4.1", TYPING_NUMPY, "hatchling>=1.27"
+    )
     session.run("pytest", *session.posargs)
 
 
@@ -144,6 +159,13 @@ def bench(session: nox.Session) -> None:
     session.run("python", "benchmarks/bench_numpy.py", *session.posargs)
 
 
+@nox.session(name="bench-array-api")
+def bench_array_api(session: nox.Session) -> None:
+    """jax and array-api-strict (torch where installed) against their raw calls, 5 processes."""
+    session.install("-e", ".[jax,array-api-strict]")
+    session.run("python", "benchmarks/bench_array_api.py", "--processes", "5", *session.posargs)
+
+
 @nox.session
 def stubtest(session: nox.Session) -> None:
     """mypy.stubtest: typings/cupy(x) against the real CuPy (a ~140 MB wheel; no GPU needed)."""
@@ -157,6 +179,26 @@ def stubtest(session: nox.Session) -> None:
         "--ignore-missing-stub",
         "--allowlist",
         "typings/stubtest-allowlist.txt",
+        *session.posargs,
+        env={"MYPYPATH": "typings"},
+    )
+
+
+@nox.session(name="stubtest-torch")
+def stubtest_torch(session: nox.Session) -> None:
+    """mypy.stubtest: typings/torch against the real PyTorch (a CPU wheel: see TORCH_CPU)."""
+    session.install("pip", "mypy==2.4.1", "numpy")
+    session.run("python", "-m", "pip", "install", "-q", TORCH_CPU)
+    session.run(
+        "python",
+        "-W",
+        "ignore::DeprecationWarning",
+        "-m",
+        "mypy.stubtest",
+        "torch",
+        "--ignore-missing-stub",
+        "--allowlist",
+        "typings/stubtest-allowlist-torch.txt",
         *session.posargs,
         env={"MYPYPATH": "typings"},
     )
@@ -188,12 +230,17 @@ def parity(session: nox.Session, backend: str) -> None:
     """The parity kit and the seed examples on one backend, against NumPy and exact values."""
     if backend == "cupy" and not HAS_GPU:
         session.skip(NO_GPU)
+    if backend == "torch":
+        session.install("pip")
+        session.run("python", "-m", "pip", "install", "-q", TORCH_CPU)
     session.install("-e", f".[{PARITY_EXTRAS[backend]}]")
     # Fails (rather than skips) when the backend this session is for cannot run here.
     session.run("python", "-c", f"import arraybackend as ab; ab.get_backend({backend!r})")
     tests = ["tests/test_testing_kit.py", "tests/test_seed_parity.py"]
     own = {
         "array-api-strict": ["tests/test_array_api_strict_backend.py", "tests/test_digits_mlp.py"],
+        "jax": ["tests/test_jax_backend.py"],
+        "torch": ["tests/test_torch_backend.py"],
         "cupy": ["tests/test_cupy_backend.py"],
         "dask": [
             "tests/test_dask_backend.py",
@@ -204,8 +251,12 @@ def parity(session: nox.Session, backend: str) -> None:
     tests += own.get(backend, [])
     # On a GPU machine an unusable GPU must fail the session, not skip every CuPy test.
     env = {"ARRAYBACKEND_REQUIRE_GPU": "1"} if backend == "cupy" else {}
+    if backend == "jax":
+        # NumPy's dtypes need JAX's 64-bit mode; with it off the backend refuses 64-bit data
+        # (tests/test_jax_backend.py checks that refusal with the mode turned off).
+        env["JAX_ENABLE_X64"] = "1"
     session.run("pytest", *tests, f"--arraybackend={backend}", *session.posargs, env=env)
-    session.run("python", "benchmarks/parity_report.py", backend)
+    session.run("python", "benchmarks/parity_report.py", backend, env=env)
 
 
 # The dask release typings/dask was last checked against (nox -s stubtest-dask).

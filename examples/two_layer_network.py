@@ -122,9 +122,9 @@ def problem(seed: int = 0, n: int = 32) -> tuple[F64, F64, Params[F64]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Train on ``--backend`` (numpy, or cupy on a CUDA machine) and print the losses."""
+    """Train on ``--backend`` (any of them where its library runs) and print the losses."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--backend", choices=["numpy", "cupy"], default="numpy")
+    parser.add_argument("--backend", choices=["numpy", *OTHERS], default="numpy")
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--lr", type=float, default=0.1)
     args = parser.parse_args(argv)
@@ -135,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     else:
         try:
-            losses = _train_cupy(x, y, start, lr=args.lr, steps=args.steps)
+            losses = OTHERS[args.backend](x, y, start, lr=args.lr, steps=args.steps)
         except ab.BackendUnavailableError as err:
             parser.exit(2, f"{err}\n")
     print(f"{args.backend}: loss {losses[0]:.6f} -> {losses[-1]:.6f} in {args.steps} steps")
@@ -163,6 +163,56 @@ def _train_cupy(x: F64, y: F64, start: Params[F64], *, lr: float, steps: int) ->
         steps=steps,
     )
     return losses
+
+
+def _train_array_api_strict(
+    x: F64, y: F64, start: Params[F64], *, lr: float, steps: int
+) -> list[float]:
+    """The same ``train`` on array-api-strict arrays (``A`` is its ``Array``)."""
+    import array_api_strict as xp
+
+    from arraybackend.backends.array_api_strict import ArrayAPIStrictBackend
+
+    be = ab.get_backend("array-api-strict")
+    assert isinstance(be, ArrayAPIStrictBackend)  # a registered plugin: Backend[Any] statically
+
+    w = Params(be.asarray(start.w1), be.asarray(start.w2))
+    _, losses = train(be, xp.tanh, be.asarray(x), be.asarray(y), w, lr=lr, steps=steps)
+    return losses
+
+
+def _train_jax(x: F64, y: F64, start: Params[F64], *, lr: float, steps: int) -> list[float]:
+    """The same ``train`` on ``jax.Array`` (``A`` is ``jax.Array``).
+
+    The data are float64: JAX holds them only in its 64-bit mode (the backend refuses them
+    otherwise rather than compute in float32), which this script, the user here, turns on.
+    """
+    be = ab.get_backend("jax")
+    import jax
+    import jax.numpy as jnp
+
+    with jax.enable_x64(True):
+        w = Params(be.asarray(start.w1), be.asarray(start.w2))
+        _, losses = train(be, jnp.tanh, be.asarray(x), be.asarray(y), w, lr=lr, steps=steps)
+    return losses
+
+
+def _train_torch(x: F64, y: F64, start: Params[F64], *, lr: float, steps: int) -> list[float]:
+    """The same ``train`` on ``torch.Tensor`` (``A`` is ``torch.Tensor``)."""
+    be = ab.get_backend("torch")
+    import torch
+
+    w = Params(be.asarray(start.w1), be.asarray(start.w2))
+    _, losses = train(be, torch.tanh, be.asarray(x), be.asarray(y), w, lr=lr, steps=steps)
+    return losses
+
+
+OTHERS: dict[str, Callable[..., list[float]]] = {
+    "cupy": _train_cupy,
+    "array-api-strict": _train_array_api_strict,
+    "jax": _train_jax,
+    "torch": _train_torch,
+}
 
 
 if __name__ == "__main__":

@@ -86,3 +86,22 @@ def test_backprop_matches_finite_differences() -> None:
 
 def _replace(p: net.Params[F64], name: str, value: F64) -> net.Params[F64]:
     return net.Params(value, p.w2) if name == "w1" else net.Params(p.w1, value)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(
+            name,
+            marks=pytest.mark.skipif(
+                name not in ab.available_backends(), reason=f"the {name} backend cannot run here"
+            ),
+        )
+        for name in ("array-api-strict", "jax", "torch")
+    ],
+)
+def test_runs_on_every_available_backend(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert net.main(["--backend", name, "--steps", "20"]) == 0
+    run = capsys.readouterr().out.split(": ", 1)[1]
+    assert net.main(["--backend", "numpy", "--steps", "20"]) == 0
+    assert capsys.readouterr().out.split(": ", 1)[1] == run  # the same losses, printed

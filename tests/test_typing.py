@@ -105,3 +105,41 @@ def test_the_docs_show_what_mypy_prints(tmp_path: Path) -> None:
         line for line in stdout.splitlines() if not line.startswith("example.py:10: note:   ")
     ]
     assert printed == [line for line in quoted if line != "..."]
+
+
+WITHOUT_LIBRARIES = """\
+import numpy as np
+import torch
+
+import arraybackend as ab
+
+
+def f(m: ab.Matrix[np.float64], t: torch.Tensor) -> None:
+    ok: torch.Tensor = ab.matrix_multiply(t, t)
+    ab.matrix_multiply(m, t)
+    ab.dot(t, m)
+    ab.transpose(ab.matrix_multiply(m, m))
+"""
+# JAX and CuPy read as missing (their types are Any), as where they are not installed.
+MISSING = """\
+[tool.mypy]
+strict = true
+mypy_path = "typings"
+
+[[tool.mypy.overrides]]
+module = ["jax", "jax.*", "jaxlib", "jaxlib.*", "cupy", "cupy.*"]
+follow_imports = "skip"
+ignore_missing_imports = true
+"""
+
+
+def test_mixing_is_rejected_where_other_libraries_are_missing(tmp_path: Path) -> None:
+    """The module-level overloads take brand protocols, never ``Any`` from a missing import."""
+    shutil.copytree(ROOT / "typings" / "torch", tmp_path / "typings" / "torch")
+    (tmp_path / "pyproject.toml").write_text(MISSING)
+    (tmp_path / "downstream.py").write_text(WITHOUT_LIBRARIES)
+    out, status = _mypy("downstream.py", cwd=tmp_path)
+    errors = [line for line in out.splitlines() if ": error:" in line]
+    assert status == 1, out
+    assert [e.split(":")[1] for e in errors] == ["9", "10"], out
+    assert all(e.endswith("[call-overload]") for e in errors), out

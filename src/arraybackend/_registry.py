@@ -27,9 +27,13 @@ from arraybackend.errors import (
 )
 
 if TYPE_CHECKING:
+    import torch
+
     from arraybackend.backends.cupy import CuPyBackend
     from arraybackend.backends.dask import DaskBackend
+    from arraybackend.backends.jax import JaxBackend
     from arraybackend.backends.numpy import NumPyBackend
+    from arraybackend.backends.torch import TorchBackend
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -261,6 +265,12 @@ def get_backend(name: Literal["numpy"], /) -> NumPyBackend: ...
 def get_backend(name: Literal["cupy"], /, *, device: int | None = None) -> CuPyBackend: ...
 @overload
 def get_backend(name: Literal["dask"], /) -> DaskBackend: ...
+@overload
+def get_backend(name: Literal["jax"], /, *, device: Hashable = None) -> JaxBackend: ...
+@overload
+def get_backend(
+    name: Literal["torch"], /, *, device: str | int | torch.device | None = None
+) -> TorchBackend: ...
 @overload
 def get_backend(name: str, /, *, device: Hashable = None) -> Backend[Any]: ...
 def get_backend(name: str, /, *, device: Hashable = None) -> Backend[Any]:

@@ -84,8 +84,10 @@ def arrays_stay_with_their_backend(
     np_be.matrix_multiply(cm, cm)  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType, reportCallIssue]
     np_be.dot(cv, cv)  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType, reportCallIssue]
     np_be.transpose(cm)  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType, reportCallIssue]
-    # The module-level functions are typed for NumPy arrays.
-    ab.matrix_multiply(cm, cm)  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType, reportCallIssue]
+    # The module-level functions take CuPy arrays too (tests/typing/api_types.py), never
+    # a CuPy array with a NumPy one.
+    assert_type(ab.matrix_multiply(cm, cm), cupy.ndarray[tuple[int, int], F64])
+    ab.matrix_multiply(cm, nm)  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType, reportCallIssue]
     # Non-numeric and wrong-rank device arrays, host lists.
     cp_be.matrix_multiply(cs, cs)  # type: ignore[type-var]  # pyright: ignore[reportArgumentType, reportCallIssue]
     cp_be.matrix_multiply([[1.0]], cm)  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType, reportCallIssue]

@@ -15,7 +15,7 @@ from typing import Any
 from arraybackend._protocol import Backend
 from arraybackend.errors import BackendUnavailableError
 
-__all__ = ["BUILTINS", "LazyBackend", "array_api_strict", "dask"]
+__all__ = ["BUILTINS", "LazyBackend", "array_api_strict", "dask", "jax", "torch"]
 
 
 class LazyBackend:
@@ -95,4 +95,22 @@ dask = LazyBackend(
     array_type="dask.array.core:Array",
     requirement='"arraybackend[dask]"',
     has_devices=False,
+)
+
+#: The ``arraybackend.backends`` entry point of the JAX backend (``jax.Array``).
+jax = LazyBackend(
+    "jax",
+    "arraybackend.backends.jax:JaxBackend",
+    array_type="jax:Array",
+    requirement='"arraybackend[jax]"',
+    has_devices=True,
+)
+
+#: The ``arraybackend.backends`` entry point of the PyTorch backend (``torch.Tensor``).
+torch = LazyBackend(
+    "torch",
+    "arraybackend.backends.torch:TorchBackend",
+    array_type="torch:Tensor",
+    requirement='"arraybackend[torch]"',
+    has_devices=True,
 )

@@ -1,69 +1,48 @@
 """A backend over array-api-strict: a second, genuinely different array type on the CPU.
 
 It is registered only through the ``arraybackend.backends`` entry point, exactly as a third
-party's backend would be, and it is what the "write your own backend" guide walks through.
-Semantics and errors mirror the NumPy reference backend; array-api-strict's own devices
-(``CPU_DEVICE``, ``device1``, ...) stand in for the devices of a GPU library, so the device
-checks run in CI without a GPU.
+party's backend would be. It is one instance of the array-API adapter
+(:mod:`arraybackend.backends._array_api`); what is particular to array-api-strict is here:
+
+- its dtypes are not NumPy's (and warn when compared with them): mapped by name once;
+- it has no float16; it refuses ``bool`` operands and mixed kinds (``int @ float``), which
+  NumPy promotes: such calls take the checked path, which casts to ``np.result_type``;
+- its devices (``CPU_DEVICE``, ``device1``, ...) stand in for a GPU library's, so the
+  device rules run in CI without a GPU. Devices compare by name: the hot path tests
+  identity with the backend's own device object, the checked path equality.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Literal, cast
+from collections.abc import Hashable
+from typing import Any, Literal
 
 import array_api_strict as xp
 import numpy as np
-import numpy.typing as npt
 
 # The array class is not re-exported by array_api_strict (its functions are annotated with
 # this class), so the private module is the only place to name it for the type checkers.
 from array_api_strict._array_object import Array
 
-from arraybackend.backends.numpy import NumPyBackend
-from arraybackend.diagnostics import (
-    Operand,
-    describe,
-    device_mismatch,
-    diagnose_product,
-    foreign_array,
-    rank_problem,
-    resolve_dtype,
-    transpose_axes,
-)
-from arraybackend.errors import BackendMismatchError, DTypeError
+from arraybackend._protocol import HostArray
+from arraybackend.backends._array_api import ArrayAPIBackend
+from arraybackend.errors import DTypeError
 
 __all__ = ["Array", "ArrayAPIStrictBackend"]
 
-_NAME: Literal["array-api-strict"] = "array-api-strict"
-_ARRAY_TYPE = "array_api_strict.Array"
 _INFO = xp.__array_namespace_info__()
-# Host data is read (and checked) exactly as the NumPy backend reads it.
-_HOST = NumPyBackend()
 # array-api-strict dtypes compare unequal to NumPy's (and warn when compared): map them by
 # name once, so the library-neutral checks in diagnostics can read a NumPy dtype's ``kind``.
 _NP_DTYPES: dict[object, np.dtype[Any]] = {dt: np.dtype(n) for n, dt in _INFO.dtypes().items()}
 _XP_DTYPES: dict[np.dtype[Any], Any] = {np.dtype(n): dt for n, dt in _INFO.dtypes().items()}
 
 
-def _np_dtype(x: Array) -> np.dtype[Any]:
-    return _NP_DTYPES[x.dtype]
-
-
-def _device_name(device: xp.Device) -> str:
+def _device_name(device: object) -> str:
     # repr is "array_api_strict.Device('device1')": the name is what Device() accepts.
     return repr(device).partition("'")[2].rpartition("'")[0]
 
 
-def _unsupported(what: str, dtype: np.dtype[Any]) -> DTypeError:
-    supported = ", ".join(_INFO.dtypes())
-    return DTypeError(
-        f"asarray: {what} gives dtype {str(dtype)!r}, which array-api-strict does not "
-        f"support; pass one of {supported}"
-    )
-
-
-class ArrayAPIStrictBackend:
+class ArrayAPIStrictBackend(ArrayAPIBackend[Array]):
     """Arrays of array-api-strict on one of its devices (``CPU_DEVICE`` by default).
 
     Parameters
@@ -82,7 +61,9 @@ class ArrayAPIStrictBackend:
            [11., 25.]])
     """
 
-    __slots__ = ("_device",)
+    __slots__ = ()
+    library = "array-api-strict"
+    array_type = "array_api_strict.Array"
 
     def __init__(self, device: xp.Device | str | None = None) -> None:
         if device is None:
@@ -94,121 +75,66 @@ class ArrayAPIStrictBackend:
                 msg = f"array-api-strict backend: unknown device {device!r}; valid: {valid}"
                 raise ValueError(msg)
             device = xp.Device(str(device))
-        self._device: xp.Device = device
+        super().__init__(Array, device, xp.matmul)
 
     @property
     def name(self) -> Literal["array-api-strict"]:
         """``"array-api-strict"``."""
-        return _NAME
+        return "array-api-strict"
 
     @property
     def device(self) -> xp.Device:
         """The device this backend's arrays live on."""
-        return self._device
-
-    def __repr__(self) -> str:
-        return f"ArrayAPIStrictBackend(device={self._device!r})"
+        device: xp.Device = self._device  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
+        return device
 
     def device_of(self, x: Array, /) -> xp.Device:
         """The device ``x`` lives on (used by ``backend_of``)."""
         return x.device
 
-    def read_operand(self, op: str, arg: str, a: object) -> Operand:
-        """``a`` as an ``Operand``, or the error for a foreign array or another device."""
-        if not isinstance(a, Array):
-            raise foreign_array(op, arg, a, backend=_NAME, array_type=_ARRAY_TYPE)
-        if a.device != self._device:
-            raise device_mismatch(
-                op,
-                arg,
-                found=repr(a.device),
-                expected=repr(self._device),
-                copy=f"{arg}.to_device(...)",
-                other=f"get_backend({_NAME!r}, device={_device_name(a.device)!r})",
-            )
-        return Operand(arg, a.shape, _np_dtype(a))
+    def _fast(self, x: Array, w: Array, /) -> bool:
+        # array-api-strict refuses what it would promote unlike NumPy (bool, mixed kinds).
+        device = self._device
+        return x.device is device and w.device is device
 
-    def _matmul(
-        self, op: str, names: tuple[str, str], x: Array, w: Array, out: Array | None
-    ) -> Array:
-        problem = diagnose_product(op, self.read_operand, (names[0], x), (names[1], w), out)
-        if problem is not None:
-            raise problem
-        # array-api-strict refuses bool operands and some mixed kinds that NumPy promotes
-        # (bool @ int): cast both to NumPy's result type so the two backends agree exactly.
-        result = np.result_type(_np_dtype(x), _np_dtype(w))
-        if _np_dtype(x) != result:
-            x = xp.astype(x, _XP_DTYPES[result])
-        if _np_dtype(w) != result:
-            w = xp.astype(w, _XP_DTYPES[result])
-        z = xp.matmul(x, w)
-        if out is None:
-            return z
-        out[...] = xp.astype(z, out.dtype)
-        return out
+    def _here(self, x: Array, /) -> bool:
+        return x.device is self._device
 
-    def matrix_multiply(self, x: Array, w: Array, /, *, out: Array | None = None) -> Array:
-        """``x @ w`` with ``np.matmul`` semantics; vector @ vector is a 0-d array.
+    def _device_of(self, x: Array, /) -> Hashable:
+        return x.device
 
-        Raises
-        ------
-        ShapeError
-            A 0-d operand, different inner dimensions, batch dimensions that do not
-            broadcast, or an ``out`` of the wrong shape.
-        DTypeError
-            ``bool @ bool``, or a result ``out`` cannot hold.
-        ArrayTypeError
-            An operand that is not an array-api-strict array (``BackendMismatchError`` if it
-            is an array of another library, or on another device).
-        """
-        return self._matmul("matrix_multiply", ("x", "w"), x, w, out)
+    def _device_spec(self, device: Hashable, /) -> str:
+        return _device_name(device)
 
-    def transpose(self, x: Array, /, axes: Sequence[int] | None = None) -> Array:
-        """``x`` with its axes reversed (all of them, as NumPy's ``x.T``) or permuted."""
-        self.read_operand("transpose", "x", x)  # raises for a foreign array or device
-        return xp.permute_dims(x, transpose_axes(x.shape, axes))
+    def _copy_hint(self, arg: str, /) -> str:
+        return f"{arg}.to_device(...)"
 
-    def dot(self, u: Array, v: Array, /) -> Array:
-        """``np.dot`` for vectors and matrices; vector . vector is a 0-d array."""
-        return self._matmul("dot", ("u", "v"), u, v, None)
+    def _np_dtype(self, x: Array, /) -> np.dtype[Any]:
+        return _NP_DTYPES[x.dtype]
 
-    def asarray(
-        self, obj: npt.ArrayLike | Array, /, *, dtype: npt.DTypeLike | None = None
-    ) -> Array:
-        """``obj`` (nested lists, a NumPy array) as an array on this backend's device.
-
-        NumPy arrays are accepted here: this is the explicit conversion, and it copies (the
-        result never shares memory with ``obj``). Host data is read exactly as the NumPy
-        backend reads it, so the errors are the same. Arrays already on another
-        array-api-strict device are refused (move them with ``x.to_device``).
-        """
-        target = None
-        resolved = None if dtype is None else resolve_dtype("asarray", dtype)
-        if resolved is not None:
-            target = _XP_DTYPES.get(resolved)
-            if target is None:
-                raise _unsupported(f"dtype={dtype!r}", resolved)
-        if isinstance(obj, Array):
-            if obj.device != self._device:
-                msg = f"asarray: x is on {obj.device!r}, not {self._device!r}: use x.to_device"
-                raise BackendMismatchError(msg)
-            if not obj.ndim:
-                raise rank_problem("asarray", "obj", ()) or AssertionError
-            return obj if target is None or obj.dtype == target else xp.astype(obj, target)
-        host: np.ndarray[Any, np.dtype[Any]] = _HOST.asarray(
-            cast("npt.ArrayLike", obj), dtype=resolved
+    def _dtype_refusal(self, op: str, what: str, dtype: np.dtype[Any], /) -> DTypeError | None:
+        if dtype in _XP_DTYPES:
+            return None
+        supported = ", ".join(_INFO.dtypes())
+        return DTypeError(
+            f"{op}: {what} gives dtype {str(dtype)!r}, which array-api-strict does not "
+            f"support; pass one of {supported}"
         )
-        if host.dtype not in _XP_DTYPES:
-            raise _unsupported(describe(obj), host.dtype)
-        return xp.asarray(host, device=self._device, copy=True)
 
-    def to_numpy(self, x: Array, /) -> np.ndarray[tuple[Any, ...], np.dtype[Any]]:
-        """A NumPy copy of ``x`` (any device: this is the explicit transfer)."""
-        # Callers without a type checker pass anything: the check is for them.
-        if not isinstance(x, Array):  # pyright: ignore[reportUnnecessaryIsInstance]
-            raise foreign_array("to_numpy", "x", x, backend=_NAME, array_type=_ARRAY_TYPE)
-        host = x.to_device(_INFO.default_device())
+    def _astype(self, x: Array, dtype: np.dtype[Any], /) -> Array:
+        return xp.astype(x, _XP_DTYPES[dtype])
+
+    def _permute(self, x: Array, axes: tuple[int, ...], /) -> Array:
+        return xp.permute_dims(x, axes)
+
+    def _from_host(self, host: np.ndarray[Any, np.dtype[Any]], /) -> Array:
+        return xp.asarray(host, device=self.device, copy=True)
+
+    def _to_host(self, x: Array, /) -> HostArray:
         # A copy: np.asarray would share the array's buffer, and mutating the host copy
         # must never change the device array.
-        copied: np.ndarray[tuple[Any, ...], np.dtype[Any]] = np.array(host, copy=True)
+        copied: HostArray = np.array(x.to_device(_INFO.default_device()), copy=True)
         return copied
+
+    def _write(self, out: Array, z: Array, /) -> None:
+        out[...] = z

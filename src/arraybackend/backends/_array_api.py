@@ -1,0 +1,307 @@
+"""One adapter for every array library that follows the Python array API standard.
+
+A library's backend is a subclass of :class:`ArrayAPIBackend` that says only what differs
+(its array class, dtypes, devices, whether arrays can be written, how to cast, copy and
+move); semantics, errors and the hot path are here, once.
+
+The hot path is the NumPy backend's: one type check (``type(x) is cls``, never an
+``isinstance`` against an ABC), a check the library cannot make for us (see ``_fast``),
+and one call into the library. Everything else runs only after the library refused, or
+for ``out=``: the operands are diagnosed with :mod:`arraybackend.diagnostics` (so the
+errors are the reference's), then computed with NumPy's type promotion
+(``np.result_type``), which no library here follows exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar, cast
+
+import numpy as np
+import numpy.typing as npt
+
+from arraybackend._protocol import HostArray
+from arraybackend.backends.numpy import NumPyBackend
+from arraybackend.diagnostics import (
+    Operand,
+    describe,
+    device_mismatch,
+    diagnose_product,
+    foreign_array,
+    rank_problem,
+    resolve_dtype,
+    transpose_axes,
+    unexplained,
+)
+from arraybackend.errors import DTypeError, OutputError
+
+__all__ = ["ArrayAPIArray", "ArrayAPIBackend"]
+
+
+class ArrayAPIArray(Protocol):
+    """What the adapter reads of an array directly (jax.Array, torch.Tensor and
+    array-api-strict's Array all have it, under these annotations)."""
+
+    @property
+    def shape(self) -> tuple[int, ...]: ...
+    @property
+    def ndim(self) -> int: ...
+    @property
+    def T(self) -> Self: ...
+
+
+ArrayT = TypeVar("ArrayT", bound=ArrayAPIArray)
+# Host data is read (and checked) exactly as the NumPy backend reads it.
+_HOST = NumPyBackend()
+
+
+class ArrayAPIBackend(Generic[ArrayT]):
+    """The shared part of the array-api-strict, JAX and PyTorch backends.
+
+    Subclasses set ``library`` and ``array_type`` (for messages), give ``name`` as a
+    ``Literal``, call ``super().__init__`` with their array class, canonical device and
+    matmul function, and implement the hooks below (each a line or two).
+    """
+
+    __slots__ = ("_cls", "_device", "_exact", "_matmul", "_trusted")
+
+    #: Who refused, in messages (``"torch"``).
+    library: ClassVar[str]
+    #: The array class as users know it (``"torch.Tensor"``), in messages.
+    array_type: ClassVar[str]
+    #: False for a library whose arrays can never be written (``out=`` is then refused).
+    mutable: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        cls: type[ArrayT],
+        device: Hashable,
+        matmul: Callable[[ArrayT, ArrayT], ArrayT],
+        *,
+        exact: type | None = None,
+        trusted: bool = False,
+    ) -> None:
+        """``cls`` is the public array class (subclasses accepted on the checked path);
+        ``exact`` the concrete class of the library's arrays, compared by identity on the
+        hot path (``jax.Array`` is an ABC: ``isinstance`` against it costs ~1 us).
+        ``trusted``: nothing ``_fast`` checks can go wrong here (one device, and a library
+        that refuses mixed dtypes itself), so the hot path skips it (~0.1 us a call)."""
+        self._cls = cls
+        self._exact = cls if exact is None else exact
+        self._device = device
+        self._matmul = matmul
+        self._trusted = trusted
+
+    @property
+    def name(self) -> str:
+        """The registry name."""
+        raise NotImplementedError
+
+    @property
+    def device(self) -> Hashable:
+        """The device this backend computes on (canonical: one object per device)."""
+        return self._device
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(device={self._device!r})"
+
+    # -- what differs between libraries ------------------------------------------------
+    def _fast(self, x: ArrayT, w: ArrayT, /) -> bool:
+        """Whether the library's own matmul of two of its arrays gives NumPy's result here.
+
+        Only what the library would get *silently* wrong needs checking: operands on
+        another device than this backend's, and dtypes it promotes unlike NumPy.
+        """
+        raise NotImplementedError
+
+    def _here(self, x: ArrayT, /) -> bool:
+        """A cheap test that ``x`` is on this backend's device (False: ask the slow path)."""
+        raise NotImplementedError
+
+    def _device_of(self, x: ArrayT, /) -> Hashable:
+        raise NotImplementedError
+
+    def _device_spec(self, device: Hashable, /) -> object:
+        """What ``get_backend(name, device=...)`` accepts for ``device``."""
+        return device
+
+    def _copy_hint(self, arg: str, /) -> str:
+        """The explicit device copy to suggest for argument ``arg``."""
+        raise NotImplementedError
+
+    def _np_dtype(self, x: ArrayT, /) -> np.dtype[Any]:
+        raise NotImplementedError
+
+    def _dtype_refusal(self, op: str, what: str, dtype: np.dtype[Any], /) -> DTypeError | None:
+        """Why ``what`` (in ``op``) cannot have ``dtype`` here, or None."""
+        raise NotImplementedError
+
+    def _compute_dtype(self, dtype: np.dtype[Any], /) -> np.dtype[Any]:
+        """The dtype the library multiplies in to give a ``dtype`` result (NumPy's wrap)."""
+        return dtype
+
+    def _astype(self, x: ArrayT, dtype: np.dtype[Any], /) -> ArrayT:
+        raise NotImplementedError
+
+    def _permute(self, x: ArrayT, axes: tuple[int, ...], /) -> ArrayT:
+        raise NotImplementedError
+
+    def _from_host(self, host: np.ndarray[Any, np.dtype[Any]], /) -> ArrayT:
+        """A copy of ``host`` on this backend's device (never sharing its memory)."""
+        raise NotImplementedError
+
+    def _to_host(self, x: ArrayT, /) -> HostArray:
+        """A NumPy copy of ``x`` (never sharing its memory)."""
+        raise NotImplementedError
+
+    def _writable(self, x: ArrayT, /) -> bool:
+        return True
+
+    def _write(self, out: ArrayT, z: ArrayT, /) -> None:
+        """Store ``z`` (already of ``out``'s dtype) into ``out``."""
+        raise NotImplementedError
+
+    # -- the backend -------------------------------------------------------------------
+    def device_of(self, x: ArrayT, /) -> Hashable:
+        """The device ``x`` lives on (used by ``backend_of``)."""
+        return self._device_of(x)
+
+    def read_operand(self, op: str, arg: str, a: object) -> Operand:
+        """``a`` as an ``Operand``, or the error for a foreign array or another device."""
+        if not isinstance(a, self._cls):
+            raise foreign_array(op, arg, a, backend=self.name, array_type=self.array_type)
+        where = self._device_of(a)
+        if where != self._device:
+            raise device_mismatch(
+                op,
+                arg,
+                found=str(where),
+                expected=str(self._device),
+                copy=self._copy_hint(arg),
+                other=f"get_backend({self.name!r}, device={self._device_spec(where)!r})",
+            )
+        return Operand(arg, tuple(a.shape), self._np_dtype(a), self._writable(a))
+
+    def matrix_multiply(self, x: ArrayT, w: ArrayT, /, *, out: ArrayT | None = None) -> ArrayT:
+        """``x @ w`` with ``np.matmul`` semantics; vector @ vector is a 0-d array.
+
+        Raises
+        ------
+        ShapeError
+            A 0-d operand, different inner dimensions, batch dimensions that do not
+            broadcast, or an ``out`` of the wrong shape.
+        DTypeError
+            ``bool @ bool``, a result ``out`` cannot hold, or a dtype the library lacks.
+        OutputError
+            ``out`` cannot be written (JAX arrays never can).
+        ArrayTypeError
+            An operand that is not an array of this library (``BackendMismatchError`` if
+            it is an array of another library, or on another device).
+        """
+        if (
+            out is None
+            and type(x) is self._exact is type(w)
+            and (self._trusted or self._fast(x, w))
+        ):
+            try:
+                return self._matmul(x, w)
+            except Exception:  # the checked path says why, or computes what it would not
+                return self._general("matrix_multiply", ("x", "w"), x, w, None)
+        return self._general("matrix_multiply", ("x", "w"), x, w, out)
+
+    def dot(self, u: ArrayT, v: ArrayT, /) -> ArrayT:
+        """``np.dot`` for vectors and matrices; vector . vector is a 0-d array.
+
+        Operands of rank 3 or more raise ``ShapeError``: use ``matrix_multiply``.
+        """
+        if type(u) is self._exact is type(v) and self._fast(u, v) and u.ndim < 3 and v.ndim < 3:
+            try:
+                return self._matmul(u, v)
+            except Exception:  # see matrix_multiply
+                return self._general("dot", ("u", "v"), u, v, None)
+        return self._general("dot", ("u", "v"), u, v, None)
+
+    def transpose(self, x: ArrayT, /, axes: Sequence[int] | None = None) -> ArrayT:
+        """``x`` with its axes reversed (all of them, as NumPy's ``x.T``) or permuted."""
+        if (
+            axes is None
+            and type(x) is self._exact
+            and (self._trusted or self._here(x))
+            and x.ndim == 2
+        ):
+            return x.T
+        operand = self.read_operand("transpose", "x", x)
+        return self._permute(x, transpose_axes(operand.shape, axes))
+
+    def asarray(
+        self, obj: npt.ArrayLike | ArrayT, /, *, dtype: npt.DTypeLike | None = None
+    ) -> ArrayT:
+        """``obj`` (nested lists, a NumPy array) as an array on this backend's device.
+
+        This is the explicit conversion: host data is copied (the result never shares
+        memory with ``obj``) and read exactly as the NumPy backend reads it, so the
+        errors are the same. An array of this library on another device is refused.
+
+        Raises
+        ------
+        DTypeError
+            ``dtype`` or the data's dtype is not numeric, or the library lacks it here.
+        ShapeError
+            The data is 0-d (a scalar).
+        ArrayTypeError
+            NumPy cannot read ``obj``; ``BackendMismatchError`` for device memory or an
+            array of this library on another device.
+        """
+        resolved = None if dtype is None else resolve_dtype("asarray", dtype)
+        if resolved is not None and (
+            refusal := self._dtype_refusal("asarray", f"dtype={dtype!r}", resolved)
+        ):
+            raise refusal
+        if isinstance(obj, self._cls):
+            mine: ArrayT = obj
+            operand = self.read_operand("asarray", "obj", mine)
+            if (problem := rank_problem("asarray", "obj", operand.shape)) is not None:
+                raise problem
+            if resolved is None or resolved == operand.dtype:
+                return mine
+            return self._astype(mine, resolved)
+        host = _HOST.asarray(cast("npt.ArrayLike", obj), dtype=resolved)
+        if (refusal := self._dtype_refusal("asarray", describe(obj), host.dtype)) is not None:
+            raise refusal
+        return self._from_host(host)
+
+    def to_numpy(self, x: ArrayT, /) -> HostArray:
+        """A NumPy copy of ``x``, from any device: the explicit transfer to the host."""
+        if not isinstance(x, self._cls):
+            raise foreign_array("to_numpy", "x", x, backend=self.name, array_type=self.array_type)
+        return self._to_host(x)
+
+    def _general(
+        self, op: str, names: tuple[str, str], x: ArrayT, w: ArrayT, out: ArrayT | None
+    ) -> ArrayT:
+        """The checked path: diagnose, then compute in NumPy's result dtype, then ``out``."""
+        problem = diagnose_product(op, self.read_operand, (names[0], x), (names[1], w), out)
+        if problem is not None:
+            raise problem
+        if out is not None and not self.mutable:
+            msg = (
+                f"{op}: out= cannot be written: {self.library} arrays are immutable; use the "
+                f"returned array instead (z = {op}({names[0]}, {names[1]}))"
+            )
+            raise OutputError(msg)
+        result = np.result_type(self._np_dtype(x), self._np_dtype(w))
+        if (refusal := self._dtype_refusal(op, "the result", result)) is not None:
+            raise refusal
+        compute = self._compute_dtype(result)
+        try:
+            z = self._matmul(self._cast(x, compute), self._cast(w, compute))
+        except Exception as err:
+            raise unexplained(op, self.library, err) from err
+        z = self._cast(z, result)
+        if out is None:
+            return z
+        self._write(out, self._cast(z, self._np_dtype(out)))
+        return out
+
+    def _cast(self, x: ArrayT, dtype: np.dtype[Any]) -> ArrayT:
+        return x if self._np_dtype(x) == dtype else self._astype(x, dtype)

@@ -1,0 +1,178 @@
+"""A backend over PyTorch (``torch.Tensor``): one instance of the array-API adapter.
+
+What is particular to PyTorch, and what the backend does about it:
+
+- **Promotion.** ``torch.matmul`` refuses operands of different dtypes, and PyTorch's own
+  promotion differs from NumPy's (``torch.promote_types(int64, float32)`` is float32; NumPy
+  gives float64). The backend follows **NumPy's** rule: mixed operands are cast to
+  ``np.result_type`` on the checked path, so results match the reference.
+- **Unsigned integers.** PyTorch has uint16/32/64 tensors but cannot multiply them: they
+  are multiplied as int64 and cast back, which wraps exactly as NumPy does.
+- **bfloat16** and other dtypes NumPy lacks: multiplied by PyTorch on the hot path (there
+  is no reference to differ from), refused by the checked path and ``to_numpy``.
+- **Devices.** One backend per device: ``"cpu"`` (default) or ``"cuda:N"``; ``"cpu"`` and
+  ``torch.device("cpu")`` give one instance. PyTorch itself refuses operands on two
+  devices; the hot path checks that they are on the backend's.
+- **Precision.** PyTorch computes float32 products at full precision unless the user opts in
+  to TF32 (``torch.set_float32_matmul_precision("high")`` or
+  ``torch.backends.cuda.matmul.allow_tf32 = True``): the backend follows that setting and
+  never changes it.
+- **Autograd.** Products stay differentiable; ``to_numpy`` detaches. An ``out`` that is a
+  leaf requiring grad cannot be written (``OutputError``), as in PyTorch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Any, Literal, cast
+
+import numpy as np
+import torch
+
+from arraybackend._protocol import HostArray
+from arraybackend.backends._array_api import ArrayAPIBackend
+from arraybackend.errors import BackendUnavailableError, DTypeError
+
+__all__ = ["TorchBackend"]
+
+_NAMES = "bool int8 int16 int32 int64 uint8 uint16 uint32 uint64 float16 float32 float64"
+_NP_DTYPES: dict[torch.dtype, np.dtype[Any]] = {
+    getattr(torch, n): np.dtype(n) for n in [*_NAMES.split(), "complex64", "complex128"]
+}
+_TORCH_DTYPES = {v: k for k, v in _NP_DTYPES.items()}
+# PyTorch has no matmul kernel for these: multiply as int64, which wraps modulo 2**64, then
+# cast back (a cast to a narrower unsigned type keeps the low bits, as NumPy's product does).
+_COMPUTE = {np.dtype(n): np.dtype(np.int64) for n in ("uint16", "uint32", "uint64")}
+
+
+def _canonical(device: object) -> torch.device:
+    """``device`` as the one ``torch.device`` that names it (``cuda`` gets its index)."""
+    try:
+        resolved = torch.device(device)  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType]
+    except (RuntimeError, TypeError) as err:
+        msg = f"torch backend: {device!r} is not a device: {err}; pass 'cpu' or 'cuda:N'"
+        raise ValueError(msg) from None
+    if resolved.type == "cpu":
+        return torch.device("cpu")
+    if resolved.type != "cuda":
+        msg = f"torch backend: device {device!r} is not supported; pass 'cpu' or 'cuda:N'"
+        raise ValueError(msg)
+    if not torch.cuda.is_available():
+        reason = f"device {device!r}: PyTorch sees no CUDA device (torch.cuda.is_available())"
+        raise BackendUnavailableError("torch", reason)
+    # PyTorch annotates index as int; it is None for a device string without one.
+    given = cast("int | None", resolved.index)
+    index = torch.cuda.current_device() if given is None else given
+    if index >= torch.cuda.device_count():
+        msg = f"torch backend: no device {device!r}; cuda:0 to cuda:{torch.cuda.device_count() - 1}"
+        raise ValueError(msg)
+    return torch.device("cuda", index)
+
+
+class TorchBackend(ArrayAPIBackend[torch.Tensor]):
+    """``torch.Tensor`` on one device (the CPU unless given).
+
+    Parameters
+    ----------
+    device
+        ``"cpu"``, ``"cuda"`` (the current CUDA device), ``"cuda:N"`` or a ``torch.device``.
+
+    Examples
+    --------
+    >>> import arraybackend as ab
+    >>> be = ab.get_backend("torch")
+    >>> x = be.asarray([[1.0, 2.0], [3.0, 4.0]])
+    >>> be.to_numpy(be.matrix_multiply(x, be.transpose(x)))
+    array([[ 5., 11.],
+           [11., 25.]])
+    """
+
+    __slots__ = ("_cpu", "_index")
+    library = "PyTorch"
+    array_type = "torch.Tensor"
+
+    def __init__(self, device: str | int | torch.device | None = None) -> None:
+        resolved = torch.device("cpu") if device is None else _canonical(device)
+        # Without an accelerator every tensor that computes is on the CPU: no device test.
+        # (``meta`` tensors, which hold no data, are not caught by the hot path then.)
+        alone = resolved.type == "cpu" and not torch.accelerator.is_available()
+        super().__init__(torch.Tensor, resolved, torch.matmul, trusted=alone)
+        self._cpu = resolved.type == "cpu"
+        self._index = resolved.index if resolved.type == "cuda" else -1
+
+    @property
+    def name(self) -> Literal["torch"]:
+        """``"torch"``."""
+        return "torch"
+
+    @property
+    def device(self) -> torch.device:
+        """The ``torch.device`` this backend computes on."""
+        device: torch.device = self._device  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
+        return device
+
+    def device_of(self, x: torch.Tensor, /) -> torch.device:
+        """The device ``x`` lives on (used by ``backend_of``)."""
+        return x.device
+
+    def _fast(self, x: torch.Tensor, w: torch.Tensor, /) -> bool:
+        # PyTorch refuses mixed dtypes, bool and operands on two devices by itself.
+        return x.is_cpu if self._cpu else x.get_device() == self._index
+
+    def _here(self, x: torch.Tensor, /) -> bool:
+        return x.is_cpu if self._cpu else x.get_device() == self._index
+
+    def _device_of(self, x: torch.Tensor, /) -> Hashable:
+        return x.device
+
+    def _device_spec(self, device: Hashable, /) -> str:
+        return str(device)
+
+    def _copy_hint(self, arg: str, /) -> str:
+        return f"{arg}.to({str(self._device)!r})"
+
+    def _np_dtype(self, x: torch.Tensor, /) -> np.dtype[Any]:
+        dtype = _NP_DTYPES.get(x.dtype)
+        if dtype is None:
+            msg = (
+                f"{x.dtype} has no NumPy equivalent, so arraybackend cannot check or convert "
+                f"it; convert with x.to(torch.float32)"
+            )
+            raise DTypeError(msg)
+        return dtype
+
+    def _dtype_refusal(self, op: str, what: str, dtype: np.dtype[Any], /) -> DTypeError | None:
+        if dtype in _TORCH_DTYPES:
+            return None
+        supported = ", ".join(str(d) for d in _TORCH_DTYPES)
+        return DTypeError(
+            f"{op}: {what} has dtype {str(dtype)!r}, which PyTorch does not have; "
+            f"convert to one of {supported}"
+        )
+
+    def _compute_dtype(self, dtype: np.dtype[Any], /) -> np.dtype[Any]:
+        return _COMPUTE.get(dtype, dtype)
+
+    def _astype(self, x: torch.Tensor, dtype: np.dtype[Any], /) -> torch.Tensor:
+        return x.to(_TORCH_DTYPES[dtype])
+
+    def _permute(self, x: torch.Tensor, axes: tuple[int, ...], /) -> torch.Tensor:
+        return x.permute(axes)
+
+    def _from_host(self, host: np.ndarray[Any, np.dtype[Any]], /) -> torch.Tensor:
+        # A private, native-byte-order copy: PyTorch shares NumPy buffers on the CPU.
+        private = np.array(host, dtype=host.dtype.newbyteorder("="), copy=True)
+        return torch.as_tensor(private, device=self.device)
+
+    def _to_host(self, x: torch.Tensor, /) -> HostArray:
+        host = x.detach().resolve_conj().resolve_neg().cpu().numpy()
+        copied: HostArray = np.array(host, copy=True)
+        return copied
+
+    def _writable(self, x: torch.Tensor, /) -> bool:
+        if x.requires_grad and x.is_leaf:
+            return False  # PyTorch refuses in-place writes to such a tensor
+        return all(stride or n <= 1 for stride, n in zip(x.stride(), x.shape, strict=True))
+
+    def _write(self, out: torch.Tensor, z: torch.Tensor, /) -> None:
+        out.copy_(z)

@@ -1,0 +1,203 @@
+"""The JAX backend: NumPy's semantics on ``jax.Array``, and JAX's own rules made explicit."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from importlib.metadata import entry_points
+from typing import Any
+
+import numpy as np
+import pytest
+
+import arraybackend as ab
+from arraybackend import _registry
+
+pytest.importorskip("jax", reason="JAX is not installed: pip install 'arraybackend[jax]'")
+
+import jax
+import jax.numpy as jnp
+
+from arraybackend.backends.jax import JaxBackend, matmul_for
+
+
+@pytest.fixture(autouse=True)
+def x64() -> Iterator[None]:
+    """NumPy's dtypes need JAX's 64-bit mode; tests of the mode off turn it off themselves."""
+    with jax.enable_x64(True):
+        yield
+
+
+@pytest.fixture
+def be() -> JaxBackend:
+    backend = ab.get_backend("jax")
+    assert isinstance(backend, JaxBackend)
+    return backend
+
+
+def test_registered_through_the_entry_point(be: JaxBackend) -> None:
+    names = {ep.name: ep.value for ep in entry_points(group=_registry.ENTRY_POINT_GROUP)}
+    assert names["jax"] == "arraybackend.backends._lazy:jax"
+    assert "jax" in ab.available_backends()
+    typed: ab.Backend[jax.Array] = be  # the static proof (mypy and pyright check this line)
+    assert isinstance(typed, ab.Backend)
+    assert isinstance(be, ab.LocatesDevice)
+    assert isinstance(be, ab.SupportsDevice)
+    assert be.name == "jax"
+
+
+def test_products_and_views(be: JaxBackend) -> None:
+    x = be.asarray([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    z = be.matrix_multiply(x, be.transpose(x))
+    assert isinstance(z, jax.Array)
+    np.testing.assert_array_equal(be.to_numpy(z), [[14.0, 32.0], [32.0, 77.0]])
+    v = be.dot(be.asarray([1, 2, 3]), be.asarray([4, 5, 6]))
+    assert v.shape == ()  # a 0-d array on the device, not a host scalar
+    assert v.dtype == np.int64
+    assert be.transpose(be.asarray(np.ones((2, 3, 4)))).shape == (
+        4,
+        3,
+        2,
+    )  # all axes, as NumPy's x.T
+    assert be.transpose(x, (-1, 0)).shape == (3, 2)
+    assert ab.backend_of(z) is be
+
+
+def test_promotion_follows_numpy_not_jax(be: JaxBackend) -> None:
+    i32 = be.asarray(np.ones((2, 2), np.int32))
+    f32 = be.asarray(np.ones((2, 2), np.float32))
+    assert jnp.matmul(i32, f32).dtype == np.float32  # JAX's own lattice
+    assert be.matrix_multiply(i32, f32).dtype == np.float64  # NumPy's np.result_type
+    assert be.dot(f32[0], i32[0]).dtype == np.float64
+    b = be.asarray(np.array([[True, False]]))
+    assert be.matrix_multiply(b, be.asarray([[1], [2]])).dtype == np.int64
+    with pytest.raises(ab.DTypeError, match="both bool"):
+        be.matrix_multiply(b, be.transpose(b))  # JAX would return a logical product
+
+
+def test_64_bit_dtypes_are_refused_with_x64_off(be: JaxBackend) -> None:
+    with jax.enable_x64(False):
+        with pytest.raises(ab.DTypeError, match=r"'float64', but jax_enable_x64 is off.*'float32'"):
+            be.asarray(np.ones((2, 2)))
+        with pytest.raises(ab.DTypeError, match=r"'int64', but jax_enable_x64 is off.*'int32'"):
+            be.asarray([[1, 2]])
+        with pytest.raises(ab.DTypeError, match="jax_enable_x64"):
+            be.asarray(np.ones(2, np.float32), dtype=np.complex128)
+        i32 = be.asarray(np.ones((2, 2), np.int32))
+        f32 = be.asarray(np.ones((2, 2), np.float32))
+        # NumPy's result is float64; JAX would silently give float32: refused instead.
+        with pytest.raises(ab.DTypeError, match="result has dtype 'float64'"):
+            be.matrix_multiply(i32, f32)
+        assert be.matrix_multiply(f32, f32).dtype == np.float32
+        assert be.asarray([[1.0]], dtype=np.float32).dtype == np.float32
+
+
+def test_out_is_refused_after_the_usual_checks(be: JaxBackend) -> None:
+    x = be.asarray(np.ones((2, 2)))
+    with pytest.raises(ab.OutputError, match="JAX arrays are immutable"):
+        be.matrix_multiply(x, x, out=be.asarray(np.zeros((2, 2))))
+    with pytest.raises(ab.ShapeError, match="out has shape"):
+        be.matrix_multiply(x, x, out=be.asarray(np.zeros((3, 2))))
+
+
+def test_no_implicit_conversion(be: JaxBackend) -> None:
+    mine, host = be.asarray(np.ones((2, 2))), np.ones((2, 2))
+    with pytest.raises(ab.BackendMismatchError, match="from numpy"):
+        be.matrix_multiply(mine, host)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+    with pytest.raises(ab.BackendMismatchError, match="from numpy"):
+        be.transpose(host)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+    with pytest.raises(ab.BackendMismatchError, match=r"from jax.*or use the 'jax' backend"):
+        ab.get_backend("numpy").matrix_multiply(mine, mine)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
+
+
+def test_conversions_are_copies(be: JaxBackend) -> None:
+    host = np.ones((2, 2))
+    x = be.asarray(host)
+    host[0, 0] = 7.0
+    assert float(be.to_numpy(x)[0, 0]) == 1.0
+    back = be.to_numpy(x)
+    back[0, 0] = 5.0  # writable, and not JAX's buffer
+    assert float(be.to_numpy(x)[0, 0]) == 1.0
+    assert be.asarray(x) is x
+    with pytest.raises(ab.ShapeError):
+        be.asarray(jnp.float32(1.0))
+
+
+@pytest.mark.parametrize(
+    ("platform", "precision", "expected"),
+    [("gpu", "highest", "highest"), ("tpu", None, None), ("cpu", "highest", "not passed")],
+)
+def test_full_precision_unless_asked(
+    monkeypatch: pytest.MonkeyPatch, platform: str, precision: str | None, expected: str | None
+) -> None:
+    seen: list[Any] = []
+
+    def matmul(a: Any, b: Any, **kwargs: Any) -> Any:
+        seen.append(kwargs.get("precision", "not passed"))
+        return a @ b
+
+    monkeypatch.setattr(jnp, "matmul", matmul)
+    x = JaxBackend().asarray(np.ones((2, 2), np.float32))
+    matmul_for(platform, precision)(x, x)
+    assert seen == [expected]
+
+
+def test_the_cpu_ignores_precision() -> None:
+    """Why matmul_for passes none on the CPU: every precision gives the same float32 bits."""
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((8, 64), np.float32), rng.standard_normal((64, 8), np.float32)
+    cpu = JaxBackend("cpu")
+    results: list[ab.HostArray] = []
+    for precision in ("bfloat16", "tensorfloat32", "highest"):
+        with jax.default_matmul_precision(precision):
+            z = cpu.matrix_multiply(cpu.asarray(a), cpu.asarray(b))
+            results.append(cpu.to_numpy(z))
+    assert all(np.array_equal(results[0], r) for r in results)
+
+
+def test_unknown_device_lists_the_valid_ones() -> None:
+    with pytest.raises(ValueError, match=r"unknown device 'tpu:3'; valid here: cpu:0"):
+        JaxBackend("tpu:3")
+
+
+DEVICES = """\
+import jax, numpy as np, pytest
+jax.config.update("jax_enable_x64", True)
+import arraybackend as ab
+
+be0, be1 = ab.get_backend("jax"), ab.get_backend("jax", device="cpu:1")
+assert ab.get_backend("jax", device=jax.devices()[1]) is be1  # one instance per device
+assert be1.device is jax.devices()[1]
+x0, x1 = be0.asarray(np.ones((2, 2))), be1.asarray(np.ones((2, 2)))
+for call in (lambda: be0.matrix_multiply(x0, x1), lambda: be0.dot(x1, x1),
+             lambda: be0.transpose(x1), lambda: be0.asarray(x1)):
+    with pytest.raises(ab.BackendMismatchError, match=r"x|w|u|v|obj") as info:
+        call()
+    message = str(info.value)
+    assert "TFRT_CPU_1" in message or "cpu:1" in message, message
+# An uncommitted array (JAX would move it silently) is refused too.
+with pytest.raises(ab.BackendMismatchError):
+    be1.matrix_multiply(x1, jax.numpy.ones((2, 2)))
+assert ab.backend_of(x1) is be1 and ab.backend_of(x0) is be0
+with pytest.raises(ab.BackendMismatchError):
+    ab.backend_of(x0, x1)
+assert float(be0.to_numpy(x1)[0, 0]) == 1.0  # the explicit transfer, from any device
+assert be1.matrix_multiply(x1, x1).device is be1.device
+print("ok")
+"""
+
+
+def test_devices_are_never_mixed() -> None:
+    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(DEVICES)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"

@@ -1,0 +1,162 @@
+"""The PyTorch backend: NumPy's semantics on ``torch.Tensor``, and PyTorch's rules made explicit.
+
+PyTorch is not installed in CI (see the README): ``nox -s "parity(backend='torch')"`` runs
+this file, and its output is committed under docs/.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+
+import numpy as np
+import pytest
+
+import arraybackend as ab
+from arraybackend import _registry
+
+pytest.importorskip("torch", reason="PyTorch is not installed: see the README, 'PyTorch'")
+
+import torch
+
+from arraybackend.backends.torch import TorchBackend
+
+
+@pytest.fixture
+def be() -> TorchBackend:
+    backend = ab.get_backend("torch")
+    assert isinstance(backend, TorchBackend)
+    return backend
+
+
+def test_registered_through_the_entry_point(be: TorchBackend) -> None:
+    names = {ep.name: ep.value for ep in entry_points(group=_registry.ENTRY_POINT_GROUP)}
+    assert names["torch"] == "arraybackend.backends._lazy:torch"
+    typed: ab.Backend[torch.Tensor] = be  # the static proof (mypy and pyright check this line)
+    assert isinstance(typed, ab.Backend)
+    assert isinstance(be, ab.LocatesDevice)
+    assert isinstance(be, ab.SupportsDevice)
+    assert be.name == "torch"
+
+
+def test_one_instance_per_canonical_device(be: TorchBackend) -> None:
+    on_cpu = ab.get_backend("torch", device="cpu")
+    assert ab.get_backend("torch", device=torch.device("cpu")) is on_cpu
+    assert on_cpu.device == torch.device("cpu") == be.device
+    x = be.asarray(np.ones((2, 2)))
+    assert ab.backend_of(x) is be
+
+
+def test_products_and_views(be: TorchBackend) -> None:
+    x = be.asarray([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    z = be.matrix_multiply(x, be.transpose(x))
+    assert type(z) is torch.Tensor
+    np.testing.assert_array_equal(be.to_numpy(z), [[14.0, 32.0], [32.0, 77.0]])
+    v = be.dot(be.asarray([1, 2, 3]), be.asarray([4, 5, 6]))
+    assert v.shape == ()
+    assert v.dtype == torch.int64
+    # All axes reversed (as NumPy's x.T), without PyTorch's deprecated x.T on rank != 2.
+    assert be.transpose(be.asarray(np.ones((2, 3, 4)))).shape == (4, 3, 2)
+    assert be.transpose(x, (-1, 0)).shape == (3, 2)
+
+
+def test_promotion_follows_numpy_not_torch(be: TorchBackend) -> None:
+    i64 = be.asarray(np.ones((2, 2), np.int64))
+    f32 = be.asarray(np.ones((2, 2), np.float32))
+    assert torch.promote_types(torch.int64, torch.float32) == torch.float32
+    assert be.matrix_multiply(i64, f32).dtype == torch.float64  # np.result_type
+    assert be.dot(f32[0], i64[0]).dtype == torch.float64
+    b = be.asarray(np.array([[True, False]]))
+    assert be.matrix_multiply(b, be.asarray([[1], [2]])).dtype == torch.int64
+    with pytest.raises(ab.DTypeError, match="both bool"):
+        be.matrix_multiply(b, be.transpose(b))
+
+
+@pytest.mark.parametrize("dtype", [np.uint16, np.uint32, np.uint64])
+def test_unsigned_products_wrap_as_in_numpy(
+    be: TorchBackend, dtype: type[np.unsignedinteger]
+) -> None:
+    top = np.iinfo(dtype).max
+    host = np.array([[top, 3, 2], [top - 7, 1, top // 3]], dtype=dtype)
+    got = be.to_numpy(be.matrix_multiply(be.asarray(host), be.asarray(host.T.copy())))
+    np.testing.assert_array_equal(got, host @ host.T)
+    assert got.dtype == dtype
+
+
+def test_out_follows_numpy_and_pytorch(be: TorchBackend) -> None:
+    x = be.asarray([[1.0, 2.0], [3.0, 4.0]])
+    out = be.asarray(np.zeros((2, 2), np.float32))
+    assert be.matrix_multiply(x, x, out=out) is out
+    np.testing.assert_array_equal(be.to_numpy(out), [[7.0, 10.0], [15.0, 22.0]])
+    with pytest.raises(ab.DTypeError, match="same_kind"):
+        be.matrix_multiply(x, x, out=be.asarray(np.zeros((2, 2), np.int64)))
+    leaf = torch.zeros((2, 2), dtype=torch.float64, requires_grad=True)
+    with pytest.raises(ab.OutputError):
+        be.matrix_multiply(x, x, out=leaf)
+    with pytest.raises(ab.OutputError):
+        be.matrix_multiply(x, x, out=torch.zeros((2,), dtype=torch.float64).expand(2, 2))
+
+
+def test_no_implicit_conversion(be: TorchBackend) -> None:
+    mine, host = be.asarray(np.ones((2, 2))), np.ones((2, 2))
+    with pytest.raises(ab.BackendMismatchError, match="from numpy"):
+        be.matrix_multiply(mine, host)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+    with pytest.raises(ab.BackendMismatchError, match="from numpy"):
+        be.transpose(host)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+    with pytest.raises(ab.BackendMismatchError, match=r"from torch.*or use the 'torch' backend"):
+        ab.get_backend("numpy").matrix_multiply(mine, mine)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
+
+
+def test_conversions_are_copies_and_detach(be: TorchBackend) -> None:
+    host = np.ones((2, 2))
+    x = be.asarray(host)
+    host[0, 0] = 7.0
+    assert float(x[0, 0]) == 1.0
+    back = be.to_numpy(x)
+    back[0, 0] = 5.0
+    assert float(x[0, 0]) == 1.0
+    grad = torch.ones((2, 2), dtype=torch.float64, requires_grad=True)
+    z = be.matrix_multiply(grad, grad)
+    assert z.requires_grad  # still differentiable
+    np.testing.assert_array_equal(be.to_numpy(z), [[2.0, 2.0], [2.0, 2.0]])
+    np.testing.assert_array_equal(be.to_numpy(grad.conj()), np.ones((2, 2)))
+
+
+def test_subclasses_take_the_checked_path(be: TorchBackend) -> None:
+    weight = torch.nn.Parameter(torch.ones((2, 2), dtype=torch.float64))
+    z = be.matrix_multiply(be.asarray(np.ones((1, 2))), weight)
+    np.testing.assert_array_equal(be.to_numpy(z), [[2.0, 2.0]])
+
+
+def test_dtypes_without_numpy_equivalent(be: TorchBackend) -> None:
+    b16 = torch.ones((2, 2), dtype=torch.bfloat16)
+    assert be.matrix_multiply(b16, b16).dtype == torch.bfloat16  # PyTorch's own product
+    with pytest.raises(ab.DTypeError, match="no NumPy equivalent"):
+        be.matrix_multiply(b16, torch.ones((2, 2)))
+    with pytest.raises(ab.DTypeError, match="PyTorch does not have"):
+        be.asarray(np.ones(2, np.longdouble))
+
+
+def test_full_precision_by_default_and_untouched(be: TorchBackend) -> None:
+    assert torch.get_float32_matmul_precision() == "highest"
+    x = be.asarray(np.ones((2, 2), np.float32))
+    be.matrix_multiply(x, x)
+    assert torch.get_float32_matmul_precision() == "highest"
+
+
+def test_devices() -> None:
+    with pytest.raises(ValueError, match=r"'tpu' is not a device|not supported"):
+        ab.get_backend("torch", device="tpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ab.BackendUnavailableError, match="no CUDA device"):
+            TorchBackend("cuda:0")
+        pytest.skip("no CUDA device here: the cross-device checks need one")
+    gpu = ab.get_backend("torch", device="cuda:0")
+    assert ab.get_backend("torch", device=torch.device("cuda", 0)) is gpu
+    cpu = ab.get_backend("torch")
+    x, y = cpu.asarray(np.ones((2, 2))), gpu.asarray(np.ones((2, 2)))
+    with pytest.raises(ab.BackendMismatchError, match=r"cpu.*cuda:0"):
+        gpu.matrix_multiply(x, x)
+    with pytest.raises(ab.BackendMismatchError, match=r"cuda:0.*cpu"):
+        cpu.dot(y, y)
+    assert ab.backend_of(y) is gpu
+    np.testing.assert_array_equal(gpu.to_numpy(y), np.ones((2, 2)))

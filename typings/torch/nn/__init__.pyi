@@ -1,0 +1,1 @@
+from torch.nn.parameter import Parameter as Parameter
