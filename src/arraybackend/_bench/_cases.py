@@ -248,6 +248,9 @@ RAW: dict[str, tuple[str, str, str, str, str]] = {
     # Lazy on both sides: this times building the graph (our checks and chunk plan against
     # dask's own), not computing it; the throughput sweep computes.
     "dask": ("dask.array", "lib.matmul(x, w)", "x.T", "lib.dot(u, v)", ""),
+    # JAX dispatches asynchronously: both sides wait for the result.
+    "jax": ("jax.numpy", "lib.matmul(x, w)", "x.T", "lib.dot(u, v)", ".block_until_ready()"),
+    "torch": ("torch", "lib.matmul(x, w)", "x.T", "lib.dot(u, v)", ""),
 }
 
 
@@ -257,6 +260,8 @@ def _backend_ns(backend: str, **arrays: tuple[tuple[int, ...], str]) -> Callable
 
         import arraybackend as ab
 
+        if backend == "jax":  # the float64 rows need JAX's 64-bit mode
+            importlib.import_module("jax").config.update("jax_enable_x64", True)
         be = ab.get_backend(backend)
         lib = importlib.import_module(RAW[backend][0])
         asarray: Callable[[Any], Any] = getattr(be, "asarray", lambda a: a)
