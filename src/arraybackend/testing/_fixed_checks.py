@@ -157,6 +157,14 @@ def check_view(run: Run) -> None:
     from arraybackend.testing.strategies import LAYOUTS, arrange
 
     backend = run.backend
+    if getattr(backend, "mutable", True) is False:
+        # Immutable arrays (JAX): nothing can write through a view, so a copy cannot be
+        # told from one, and XLA is free to materialise the transpose.
+        run.report.notes.append(
+            f"transpose is a view: not checked: {backend.name} arrays are immutable "
+            f"(its `mutable` attribute is False), so a copy is indistinguishable from a view"
+        )
+        return
     cases: list[tuple[Layout, tuple[int, ...], tuple[int, ...] | None]] = [
         (layout, shape, axes) for layout in LAYOUTS for shape, axes in _VIEW_CASES
     ]
@@ -198,7 +206,14 @@ _OUT_SHAPES: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...] = (
 
 
 def check_out(run: Run) -> None:
-    """``matrix_multiply(..., out=out)`` writes the product into ``out`` and returns it."""
+    """``matrix_multiply(..., out=out)`` writes the product into ``out`` and returns it.
+
+    A backend of immutable arrays (``mutable`` False, JAX) must refuse ``out=`` with
+    ``OutputError`` instead: it can neither write it nor silently ignore it.
+    """
+    if getattr(run.backend, "mutable", True) is False:
+        _check_out_refused(run)
+        return
     for dtype in run.dtypes:
         for i, (xs, ws) in enumerate(_OUT_SHAPES):
             x, w = _values(dtype, xs, 2 * i), _values(dtype, ws, 2 * i + 1)
@@ -208,6 +223,27 @@ def check_out(run: Run) -> None:
                 "out=", _mm_out, x, w, spec, product=_pair_out, label=label, dtype=dtype
             ):
                 break
+
+
+def _check_out_refused(run: Run) -> None:
+    from arraybackend.errors import OutputError
+
+    backend = run.backend
+    for dtype in run.dtypes:
+        x = _asarray(backend, _values(dtype, (2, 3), 0))
+        w = _asarray(backend, _values(dtype, (3, 4), 1))
+        out = _asarray(backend, np.zeros((2, 4), dtype))
+        try:
+            backend.matrix_multiply(x, w, out=out)
+        except OutputError:
+            run.report.count("out=")
+            continue
+        except Exception as err:
+            msg = f"out= on immutable arrays raised {type(err).__name__}: {err}, not OutputError"
+            run.report.fail("out=", msg, str(dtype))
+            break
+        run.report.fail("out=", "out= on immutable arrays was accepted: never a no-op", str(dtype))
+        break
 
 
 def _specials(dtype: np.dtype[Any]) -> HostArray:
@@ -251,6 +287,8 @@ def check_unchanged(run: Run) -> None:
                 ("transpose", _tr, (x,), None),
                 ("transposed view", views, (x.T.copy(), w), transposed),
             ]
+            if getattr(run.backend, "mutable", True) is False:  # out= is refused (check_out)
+                calls = [call for call in calls if call[0] != "out="]
             if not all(
                 run.parity("inputs unchanged", fn, *args, product=pair, label=label, dtype=dtype)
                 for label, fn, args, pair in calls
