@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pytest
@@ -216,8 +216,10 @@ def test_asarray_never_shares_memory_across_libraries() -> None:
     device = strict.asarray(host)  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType, reportUnknownVariableType]
     host[0] = 99.0
     assert strict.to_numpy(device)[0] == 0.0
-    back = be.asarray(xp.asarray([1.0, 2.0]))
+    source = xp.asarray([1.0, 2.0])
+    back = be.asarray(source)
     back[0] = 42.0
+    assert float(source[0]) == 1.0  # a copy, not a view of the other library's buffer
     assert be.asarray(back) is back  # a NumPy array of a numeric dtype: itself, no copy
 
 
@@ -255,3 +257,33 @@ def test_a_zero_size_out_with_a_zero_stride_is_writable() -> None:
     out = np.lib.stride_tricks.as_strided(np.empty((2, 2)), shape=(0, 2, 2), strides=(0, 16, 8))
     assert out.flags.writeable
     assert be.matrix_multiply(x, w, out=out) is out
+
+
+def test_a_writable_out_whose_elements_overlap_is_refused() -> None:
+    x = np.ones((2, 2))
+    overlapping = np.lib.stride_tricks.as_strided(
+        np.zeros(2), shape=(2, 2), strides=(0, 8), writeable=True
+    )
+    with pytest.raises(ab.OutputError, match="overlap"):
+        be.matrix_multiply(x, x, out=overlapping)
+    # A stride of 0 along an axis of length 1 overlaps nothing.
+    single = np.lib.stride_tricks.as_strided(np.zeros(2), shape=(1, 2), strides=(0, 8))
+    assert be.matrix_multiply(x[:1], x, out=single) is single
+
+
+@pytest.mark.parametrize("sizes", [(1, 1), (1, 3), (3, 1)], ids=str)
+def test_dot_of_one_element_subclass_operands_keeps_nan_and_returns_a_scalar(
+    sizes: tuple[int, int],
+) -> None:
+    m, n = sizes
+    if m == n == 1:
+        u = np.array([np.nan]).view(Sub)
+        v = np.array([0.0]).view(Sub)
+        got: object = untyped.dot(u, v)
+        assert type(got) is np.float64
+        assert np.isnan(got)
+    else:
+        u = np.full(m, np.nan).view(Sub) if m > 1 else np.array([np.nan]).view(Sub)
+        w = np.zeros((1, n)).view(Sub) if m == 1 else np.zeros((m, 1)).view(Sub)
+        got = untyped.dot(u, w)
+        assert np.isnan(be.to_numpy(cast("np.ndarray[Any, np.dtype[np.float64]]", got))).all()
