@@ -73,7 +73,7 @@ nitpick_ignore_regex = [
     # Builtins and standard names that autodoc writes unqualified in signatures.
     (r"py:.*", r"(Any|Self|Literal|TypeAlias|Sequence|Callable|Iterator|Mapping|Hashable)"),
     (r"py:.*", r"(optional|default|callable|array_like|array|ndarray|dtype|None)"),
-    (r"py:.*", r"(NDArray|Matrix|Vector|HostArray|NumericDType|Array|ParameterSet)"),
+    (r"py:.*", r"(NDArray|Matrix|Vector|HostArray|Array|ParameterSet)"),
     # Private modules' names (type variables, aliases under TYPE_CHECKING) have no page.
     (r"py:.*", r"arraybackend\.(_\w+|backends\.\w+|\w+\._\w+)\.\w+"),
     (r"py:.*", r"((Any)?_?Cu\w+|_D|Shapes|ShapeT|AbstractContextManager|dict\[str.*)"),

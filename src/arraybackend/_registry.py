@@ -276,7 +276,8 @@ def get_backend(name: str, /, *, device: Hashable = None) -> Backend[Any]: ...
 def get_backend(name: str, /, *, device: Hashable = None) -> Backend[Any]:
     """The backend registered as ``name``: one instance per name and canonical device.
 
-    ``device`` is accepted only by backends with devices (``cupy``, ``array-api-strict``).
+    ``device`` is accepted only by backends with devices (``cupy``, ``array-api-strict``,
+    ``jax``, ``torch``).
 
     Raises
     ------

@@ -10,7 +10,7 @@ from typing import Any, TypeAlias, TypeVar
 
 import numpy as np
 
-__all__ = ["Matrix", "NDArray", "NumericDType", "ScalarT", "Vector"]
+__all__ = ["Matrix", "NDArray", "ScalarT", "Vector"]
 
 #: A numeric element type. ``np.bool``, ``np.object_``, ``np.str_`` and datetimes are not numbers.
 ScalarT = TypeVar("ScalarT", bound=np.number[Any])
@@ -19,5 +19,3 @@ Vector: TypeAlias = np.ndarray[tuple[int], np.dtype[ScalarT]]
 Matrix: TypeAlias = np.ndarray[tuple[int, int], np.dtype[ScalarT]]
 #: An array of rank one or more; 0-d arrays are rejected by every operation.
 NDArray: TypeAlias = np.ndarray[tuple[int, *tuple[int, ...]], np.dtype[ScalarT]]
-#: What ``asarray(..., dtype=...)`` accepts: a numeric scalar type or dtype.
-NumericDType: TypeAlias = type[ScalarT] | np.dtype[ScalarT]
