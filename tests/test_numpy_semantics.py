@@ -287,3 +287,45 @@ def test_an_array_of_another_library_is_told_apart_from_a_non_array() -> None:
 def test_transpose_axes_that_are_not_a_sequence_are_refused_clearly(axes: object) -> None:
     with pytest.raises(ab.ArrayBackendError, match="axes must be a sequence of ints"):
         be.transpose(np.ones((2, 3)), axes)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
+
+
+# dot of two vectors runs NumPy's undispatched vdot: the dtype's own dot kernel, as np.dot.
+REAL_DTYPES = st.sampled_from(["float64", "float32", "float16", "longdouble", "int64", "int8"])
+
+
+@given(
+    dtype=REAL_DTYPES,
+    n=st.integers(0, 600),  # across vdot's 500-element threshold for releasing the GIL
+    step=st.sampled_from([1, 2, 3, -1, -2]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_dot_of_vectors_is_np_dot(dtype: str, n: int, step: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    base = rng.standard_normal((2, 3 * n + 1)) * (10 if dtype.startswith("int") else 1)
+    u: AnyArray = base[0].astype(dtype)[::step][:n]
+    v: AnyArray = base[1].astype(dtype)[::step][:n]
+    expected: Any = np.dot(u, v)
+    results: list[Any] = [be.dot(u, v), ab.dot(u, v)]
+    for got in results:
+        assert type(got) is type(expected)
+        if step > 0 or dtype.startswith("int"):  # the same kernel on the same memory
+            assert got == expected or (np.isnan(got) and np.isnan(expected))
+        else:
+            # A reversed view: np.dot copies it and calls BLAS, vdot loops over it: the
+            # same terms summed in another order, both within gamma_n * sum |u_i v_i|.
+            eps = float(np.finfo(dtype).eps) / 2
+            bound = n * eps / (1 - n * eps) * float(np.sum(np.abs(u * v), dtype=np.float64))
+            assert abs(float(got) - float(expected)) <= 2 * bound
+
+
+def test_out_given_by_position_is_out_as_in_np_matmul() -> None:
+    # Typed callers pass out= by keyword; untyped ones may pass it third, as to np.matmul.
+    x, w = _numbers((3, 4), 1), _numbers((4, 2), 2)
+    out: AnyArray = np.empty((3, 2))
+    call: Any = be.matrix_multiply
+    assert call(x, w, out) is out
+    np.testing.assert_array_equal(out, np.matmul(x, w), strict=True)
+    module_call: Any = ab.matrix_multiply
+    out2: AnyArray = np.empty((3, 2))
+    assert module_call(x, w, out2) is out2
+    np.testing.assert_array_equal(out2, out, strict=True)

@@ -9,7 +9,7 @@ hides the others. Ownership of arrays is by class (see ``_ownership``).
 
 from __future__ import annotations
 
-import threading
+import _thread
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, cast, overload
 
@@ -61,7 +61,7 @@ class _Entry(NamedTuple):
     problem: str | None = None
 
 
-_lock = threading.RLock()
+_lock = _thread.RLock()  # threading's RLock is this C class; importing threading costs ~1 ms
 _entries: dict[str, _Entry] = {}
 _instances: dict[tuple[str, Hashable], Backend[Any]] = {}
 _ignored: dict[str, str] = {}

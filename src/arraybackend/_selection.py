@@ -15,11 +15,11 @@ opened). The recomputed selection is kept in a second ``ContextVar`` so that
 
 from __future__ import annotations
 
+import _thread
 import os
-import threading
 import warnings
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from arraybackend._protocol import Backend
 from arraybackend._registry import get_backend, known_backends
@@ -36,18 +36,17 @@ __all__ = ["ENV_VAR", "current_backend", "set_backend", "use_backend"]
 
 ENV_VAR = "ARRAYBACKEND"
 
-BackendT = TypeVar("BackendT", bound=Backend[Any])
-
 # The open ``use_backend`` blocks of this thread or task, innermost last. A tuple: a context
 # copied into a new task must not share (and mutate) its parent's stack.
-_stack: ContextVar[tuple[_Selection[Any], ...]] = ContextVar("arraybackend.stack", default=())
+_stack: ContextVar[tuple[_Selection, ...]] = ContextVar("arraybackend.stack", default=())
 # The backend of the innermost open block, or None: derived from ``_stack`` on every change.
-_selected: ContextVar[Backend[Any] | None] = ContextVar("arraybackend.selected", default=None)
+# ``selected`` and ``fallback`` are read directly by the module-level functions (``_api``).
+selected: ContextVar[Backend[Any] | None] = ContextVar("arraybackend.selected", default=None)
 
-_lock = threading.Lock()
+_lock = _thread.allocate_lock()  # not threading: ~1 ms of import time
 _chosen: Backend[Any] | None = None  # set_backend's choice
 _from_env: Backend[Any] | None = None  # $ARRAYBACKEND, resolved at first use and then kept
-_fallback: Backend[Any] | None = None  # _chosen, else _from_env once resolved: the fast path
+fallback: Backend[Any] | None = None  # _chosen, else _from_env once resolved: the fast path
 
 _MEMBERS = ("name", "matrix_multiply", "transpose", "dot", "to_numpy")
 
@@ -101,11 +100,11 @@ def _environment_backend() -> Backend[Any]:
 
 
 def _slow_fallback() -> Backend[Any]:
-    global _fallback
+    global fallback
     with _lock:  # so that a concurrent set_backend is never overwritten by the environment
-        if _fallback is None:
-            _fallback = _chosen if _chosen is not None else _environment_backend()
-        return _fallback
+        if fallback is None:
+            fallback = _chosen if _chosen is not None else _environment_backend()
+        return fallback
 
 
 def current_backend() -> Backend[Any]:
@@ -117,9 +116,9 @@ def current_backend() -> Backend[Any]:
     >>> ab.current_backend().name
     'numpy'
     """
-    backend = _selected.get()
+    backend = selected.get()
     if backend is None:
-        backend = _fallback
+        backend = fallback
         if backend is None:
             backend = _slow_fallback()
     return backend
@@ -136,15 +135,15 @@ def set_backend(backend: str | Backend[Any] | None, /) -> Backend[Any]:
 
     Returns the backend now in force outside any ``use_backend`` block.
     """
-    global _chosen, _fallback
+    global _chosen, fallback
     chosen = None if backend is None else _resolve(backend, "set_backend")
     with _lock:
         _chosen = chosen
-        _fallback = chosen if chosen is not None else _from_env
+        fallback = chosen if chosen is not None else _from_env
     return chosen if chosen is not None else _slow_fallback()
 
 
-class _Selection(Generic[BackendT]):
+class _Selection:
     """What ``use_backend`` returns: a reusable, re-entrant context manager.
 
     Entering pushes this object onto the stack of the current thread or task; leaving
@@ -153,15 +152,15 @@ class _Selection(Generic[BackendT]):
 
     __slots__ = ("_backend",)
 
-    def __init__(self, backend: BackendT) -> None:
+    def __init__(self, backend: Backend[Any]) -> None:
         self._backend = backend
 
     def __repr__(self) -> str:
         return f"use_backend({self._backend.name!r})"
 
-    def __enter__(self) -> BackendT:
+    def __enter__(self) -> Backend[Any]:
         _stack.set((*_stack.get(), self))
-        _selected.set(self._backend)
+        selected.set(self._backend)
         return self._backend
 
     def __exit__(
@@ -183,7 +182,7 @@ class _Selection(Generic[BackendT]):
             warnings.warn(msg, RuntimeWarning, stacklevel=2)
             return
         _stack.set(stack)
-        _selected.set(stack[-1]._backend if stack else None)
+        selected.set(stack[-1]._backend if stack else None)
 
 
 @overload

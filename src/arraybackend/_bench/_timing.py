@@ -135,9 +135,16 @@ _IMPORT_PROBE = (
 def import_cost_ms(
     module: str, after: str, samples: int, tick: Callable[[], object] | None = None
 ) -> list[float]:
-    """Milliseconds to ``import module`` once ``after`` is imported, each in a fresh interpreter."""
-    env = {k: v for k, v in os.environ.items() if k != "ARRAYBACKEND"}
+    """Milliseconds to ``import module`` once ``after`` is imported, each in a fresh interpreter.
+
+    Timed as users import an installed package: from its bytecode cache (``pip install``
+    compiles it), written by one untimed import first. With ``PYTHONDONTWRITEBYTECODE`` set,
+    an editable install would otherwise be compiled from source on every import.
+    """
+    drop = {"ARRAYBACKEND", "PYTHONDONTWRITEBYTECODE"}
+    env = {k: v for k, v in os.environ.items() if k not in drop}
     code = _IMPORT_PROBE.format(module=module, after=after)
+    subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, env=env)
     out: list[float] = []
     for _ in range(samples):
         done = subprocess.run(

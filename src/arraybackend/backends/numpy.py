@@ -13,7 +13,7 @@ operand into a buffer for BLAS: both within the same error bound, not bit-identi
 from __future__ import annotations
 
 import _thread
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal, TypeAlias, TypeVar, cast, overload
 
 import numpy as np
@@ -35,11 +35,17 @@ from arraybackend.errors import ArrayBackendError, ArrayTypeError, BackendMismat
 
 __all__ = ["NumPyBackend", "read_operand"]
 
+AnyArray: TypeAlias = np.ndarray[Any, Any]
+
 # Bound once: a lookup through numpy's module __getattr__ costs 35-60 ns a call.
 _ndarray = np.ndarray
 _matmul = np.matmul
 _dot = np.ndarray.dot
 _np_dot = np.dot
+# np.vdot without its __array_function__ dispatch (~150 ns): only exact ndarrays reach it.
+# ``_implementation`` is the undispatched function every dispatched NumPy function carries
+# (NumPy >= 1.25); should it go, np.vdot itself is used, which gives the same values.
+_vdot: Callable[[AnyArray, AnyArray], Any] = getattr(np.vdot, "_implementation", np.vdot)
 _asarray = np.asarray
 # For ranks 1 and 2, ndarray.dot and np.matmul give the same product; ndarray.dot skips
 # about 0.5 us of generalized-ufunc set-up, which matters for small operands and is noise
@@ -64,7 +70,6 @@ _NUMERIC = _REAL | frozenset(np.dtype(c) for c in "FDG")
 _ARRAY_TYPE = "numpy.ndarray"
 
 ArrayT = TypeVar("ArrayT", bound=np.ndarray[Any, np.dtype[np.number[Any]]])
-AnyArray: TypeAlias = np.ndarray[Any, Any]
 
 
 def read_operand(op: str, arg: str, a: object) -> Operand:
@@ -148,7 +153,10 @@ class NumPyBackend:
     def matrix_multiply(
         self, x: NDArray[ScalarT], w: NDArray[ScalarT], /, *, out: NDArray[ScalarT] | None = None
     ) -> NDArray[ScalarT]: ...
-    def matrix_multiply(self, x: AnyArray, w: AnyArray, /, *, out: AnyArray | None = None) -> Any:
+    # `out` is keyword-only in the overloads (the typed API) but not here: CPython 3.11 does
+    # not specialise calls to functions with keyword-only parameters (~200 instructions a
+    # call). Passed by position it means what it means to np.matmul.
+    def matrix_multiply(self, x: AnyArray, w: AnyArray, /, out: AnyArray | None = None) -> Any:
         """``x @ w`` with ``np.matmul`` semantics: 2-D, stacks with broadcasting, 1-D promotion.
 
         Raises
@@ -163,20 +171,21 @@ class NumPyBackend:
             an array of another library).
         """
         if out is None and type(x) is _ndarray is type(w):
-            # Inline, not a helper: a Python call costs ~100 ns here. `in (1, 2)` is a
-            # constant tuple, cheaper than chained comparisons. See _DOT_MAX_SIZE and _REAL.
-            xd, wd = x.dtype, w.dtype
+            # Inline, not a helper: a Python call costs ~100 ns here. One dtype test for both
+            # (mixed dtypes go to np.matmul); `1 < size` also keeps 0-d arrays off
+            # ndarray.dot. See _DOT_MAX_SIZE, _other_threads and _REAL.
+            xd = x.dtype
             try:
                 # With other threads, straight to np.matmul: the fewest checks before it.
                 if _other_threads() or not (
-                    xd in _REAL
-                    and wd in _REAL
-                    and x.ndim in (1, 2)
-                    and w.ndim in (1, 2)
+                    xd is w.dtype
+                    and xd in _REAL
+                    and x.ndim < 3
+                    and w.ndim < 3
                     and 1 < x.size <= _DOT_MAX_SIZE
                     and 1 < w.size <= _DOT_MAX_SIZE
                 ):
-                    if xd in _NUMERIC and wd in _NUMERIC:
+                    if xd in _NUMERIC and w.dtype in _NUMERIC:
                         return _matmul(x, w)
                 else:
                     return _dot(x, w)
@@ -198,8 +207,13 @@ class NumPyBackend:
     ) -> NDArray[ScalarT]: ...
     def transpose(self, x: AnyArray, /, axes: Sequence[int] | None = None) -> Any:
         """A view of ``x`` with its axes reversed, or permuted by ``axes``; never a copy."""
-        if axes is None and type(x) is _ndarray and x.ndim:
-            return x.T
+        if axes is None and type(x) is _ndarray:
+            try:
+                len(x)  # raises TypeError for a 0-d array: cheaper than testing x.ndim
+            except TypeError:
+                pass  # the checked path below says ShapeError
+            else:
+                return x.T
         # Untyped callers reach here with anything; typed ones only with an ndarray.
         read_operand("transpose", "x", x)  # raises for anything but a NumPy array or scalar
         return x.transpose(transpose_axes(x.shape, axes))
@@ -219,20 +233,27 @@ class NumPyBackend:
         last axis of ``u`` with the second-to-last of ``v``, which is rarely what is
         meant): use ``matrix_multiply`` for stacks of matrices.
         """
-        if type(u) is _ndarray is type(v) and u.ndim in (1, 2) and v.ndim in (1, 2):
-            # No upper size bound here (unlike matrix_multiply): dot is mostly called on
-            # vectors, where both functions run BLAS dot, and the bound costs ~35 ns.
+        if type(u) is _ndarray is type(v):
             ud, vd = u.dtype, v.dtype
             try:
-                if (
-                    ud in _REAL
+                if u.ndim == 1 == v.ndim:
+                    # The common case, vector . vector: vdot (the C function, no dispatch)
+                    # runs the same dtype dot kernel as np.dot, keeps the GIL below 500
+                    # elements and has no one-element special case. Real dtypes only: vdot
+                    # conjugates a complex u.
+                    if ud in _REAL and vd in _REAL:
+                        return _vdot(u, v)
+                elif (
+                    u.ndim in (1, 2)
+                    and v.ndim in (1, 2)
+                    and ud in _REAL
                     and vd in _REAL
                     and u.size > 1
                     and v.size > 1
                     and not _other_threads()
                 ):
                     return _dot(u, v)
-                if ud in _NUMERIC and vd in _NUMERIC:
+                if ud in _NUMERIC and vd in _NUMERIC and u.ndim in (1, 2) and v.ndim in (1, 2):
                     return _matmul(u, v)
             except (ValueError, TypeError) as err:
                 raise _failure("dot", ("u", "v"), u, v, None, err) from err
