@@ -48,11 +48,11 @@ _np_dot = np.dot
 _vdot: Callable[[AnyArray, AnyArray], Any] = getattr(np.vdot, "_implementation", np.vdot)
 _asarray = np.asarray
 # For ranks 1 and 2, ndarray.dot and np.matmul give the same product; ndarray.dot skips
-# about 0.5 us of generalized-ufunc set-up, which matters for small operands and is noise
-# above ~128 x 128, where np.matmul measured as fast or faster (4 % at 256 x 256).
+# about 0.5 us of generalized-ufunc set-up, which matters for small operands. From about
+# 96 x 96 np.matmul measured as fast or faster here (2 % at 128 x 128, 4 % at 192 x 192).
 # One-element operands stay with np.matmul: ndarray.dot scales by them with BLAS axpy,
 # which skips a 0 factor (0 * NaN would give 0).
-_DOT_MAX_SIZE = 128 * 128
+_DOT_MAX_SIZE = 80 * 80
 # ndarray.dot releases and re-takes the GIL around every BLAS call, whatever the size: with
 # other Python threads running, small products then ping-pong the GIL (1.5-1.65x slower in
 # aggregate with two threads), where the np.matmul gufunc keeps it for tiny loops. So
@@ -172,23 +172,22 @@ class NumPyBackend:
         """
         if out is None and type(x) is _ndarray is type(w):
             # Inline, not a helper: a Python call costs ~100 ns here. One dtype test for both
-            # (mixed dtypes go to np.matmul); `1 < size` also keeps 0-d arrays off
-            # ndarray.dot. See _DOT_MAX_SIZE, _other_threads and _REAL.
+            # operands on the common path; `1 < size` also keeps 0-d arrays off ndarray.dot.
+            # See _DOT_MAX_SIZE, _other_threads and _REAL.
             xd = x.dtype
             try:
-                # With other threads, straight to np.matmul: the fewest checks before it.
-                if _other_threads() or not (
-                    xd is w.dtype
-                    and xd in _REAL
-                    and x.ndim < 3
-                    and w.ndim < 3
-                    and 1 < x.size <= _DOT_MAX_SIZE
-                    and 1 < w.size <= _DOT_MAX_SIZE
-                ):
-                    if xd in _NUMERIC and w.dtype in _NUMERIC:
+                if xd is w.dtype and xd in _REAL:
+                    # With other threads, np.matmul: it keeps the GIL for small products.
+                    if _other_threads() or not (
+                        x.ndim < 3
+                        and w.ndim < 3
+                        and 1 < x.size <= _DOT_MAX_SIZE
+                        and 1 < w.size <= _DOT_MAX_SIZE
+                    ):
                         return _matmul(x, w)
-                else:
                     return _dot(x, w)
+                if xd in _NUMERIC and w.dtype in _NUMERIC:  # complex, mixed dtypes
+                    return _matmul(x, w)
             except (ValueError, TypeError) as err:
                 raise _failure("matrix_multiply", ("x", "w"), x, w, None, err) from err
         return _general(_matmul, "matrix_multiply", ("x", "w"), x, w, out)
