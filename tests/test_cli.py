@@ -340,7 +340,7 @@ def test_check_does_not_use_the_selection(
 
     monkeypatch.setenv("ARRAYBACKEND", "cuda")
     monkeypatch.setattr(_selection, "_from_env", None)
-    monkeypatch.setattr(_selection, "_fallback", None)
+    monkeypatch.setattr(_selection, "fallback", None)
     with pytest.raises(ab.UnknownBackendError):
         ab.current_backend()
     assert main(["check", "--backend", "numpy"]) == 0

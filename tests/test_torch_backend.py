@@ -160,3 +160,12 @@ def test_devices() -> None:
         cpu.dot(y, y)
     assert ab.backend_of(y) is gpu
     np.testing.assert_array_equal(gpu.to_numpy(y), np.ones((2, 2)))
+
+
+def test_empty_out_is_writable(be: TorchBackend) -> None:
+    # torch.as_tensor of an empty NumPy array may carry 0 strides: nothing can overlap.
+    x = be.asarray(np.empty((0, 2, 3)))
+    w = be.asarray(np.ones((3, 2)))
+    out = be.asarray(np.empty((0, 2, 2)))
+    assert be.matrix_multiply(x, w, out=out) is out
+    assert tuple(out.shape) == (0, 2, 2)
