@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, cast, overload
 from arraybackend import _ownership
 from arraybackend._protocol import Backend, LocatesDevice, SupportsDevice
 from arraybackend.backends._lazy import BUILTINS, LazyBackend
-from arraybackend.diagnostics import describe
 from arraybackend.errors import (
     ArgumentError,
     ArrayTypeError,
@@ -48,6 +47,15 @@ __all__ = [
 ]
 
 ENTRY_POINT_GROUP = "arraybackend.backends"
+
+
+def describe(x: object) -> str:
+    """``diagnostics.describe``, imported at the first error: ~0.6 ms off ``import arraybackend``."""
+    from arraybackend.diagnostics import describe as describe_value
+
+    return describe_value(x)
+
+
 #: The reference every other backend is compared with: it can be neither replaced nor removed.
 REFERENCE = "numpy"
 

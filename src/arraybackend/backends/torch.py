@@ -174,7 +174,7 @@ class TorchBackend(ArrayAPIBackend[torch.Tensor]):
             return False  # PyTorch refuses in-place writes to such a tensor
         # Elements overlap where a stride is 0 along an axis longer than 1, if there are any:
         # an empty tensor may carry 0 strides (torch.as_tensor of an empty NumPy array).
-        return x.numel() == 0 or all(
+        return 0 in x.shape or all(
             stride or n <= 1 for stride, n in zip(x.stride(), x.shape, strict=True)
         )
 
