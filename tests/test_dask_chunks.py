@@ -85,14 +85,23 @@ def test_the_larger_operand_keeps_its_contraction_chunks() -> None:
 
 def test_block_bytes_rule() -> None:
     gib, mib = 1024**3, 2**20
-    # The worker process and three blocks per thread in 60 % of the limit.
-    assert block_bytes(gib) == int((0.6 * gib - WORKER_RESERVE) / 3)
-    assert block_bytes(gib, threads=4) == int((0.6 * gib - WORKER_RESERVE) / 12)
-    # Small workers: the process itself is most of the limit (it was ignored: 0.2 x limit).
-    assert block_bytes(256 * mib) < 18 * mib
-    assert 3 * block_bytes(256 * mib) + WORKER_RESERVE <= 0.6 * 256 * mib
+    # Large workers: a block per running task and one in transfer in the 15 % between
+    # pausing (80 %) and killing (95 %); it was three blocks in 60 %, 205 MiB at 1 GiB.
+    assert block_bytes(gib) == int(0.15 * gib / 2)
+    assert block_bytes(gib, threads=4) == int(0.15 * gib / 5)
+    # Small workers: the process and three blocks per thread in 60 % of the limit.
+    assert block_bytes(256 * mib) == int((0.6 * 256 * mib - WORKER_RESERVE) / 3)
+    assert block_bytes(256 * mib, threads=2) == int((0.6 * 256 * mib - WORKER_RESERVE) / 6)
     # Below the floor (0.6 x limit <= the process), the smallest block, never zero.
     assert block_bytes(160 * mib) == block_bytes(1) == MIN_BLOCK_BYTES
+
+
+@given(st.integers(1, 2**40), st.integers(1, 64))
+def test_planned_blocks_fit_under_the_thresholds(limit: int, threads: int) -> None:
+    block = block_bytes(limit, threads=threads)
+    if block > MIN_BLOCK_BYTES:
+        assert WORKER_RESERVE + 3 * threads * block <= 0.6 * limit  # spilling from 60 %
+        assert (threads + 1) * block <= 0.15 * limit  # paused at 80 %, killed at 95 %
 
 
 @given(st.integers(0, 10**6), st.integers(1, 10**6))

@@ -8,11 +8,16 @@ partial product block at once. The plan keeps each of the three within ``element
 elements, and gives the contraction axis ``k`` (and the shared batch axes) one common
 chunking, so dask never intersects two chunkings silently.
 
-The rule for the budget (``block_bytes``): the worker process itself and three blocks per
-thread in 60 % of the worker's memory limit. 60 % is where a dask worker starts spilling its
-data to disk; the rest is left for results waiting to be reduced and for transfers. The
-worker's own memory (Python, NumPy, dask, distributed: about 85 MiB resident before it holds
-any data) is 8 % of a 1 GiB limit but half of a 160 MiB one, so it is counted, not ignored.
+The rule for the budget (``block_bytes``), from distributed's memory thresholds (fractions
+of a worker's memory limit: it spills data to disk from 60 %, pauses at 80 % and is killed
+at 95 %):
+
+- the worker process itself and three blocks per thread fit in 60 %. The process (Python,
+  NumPy, dask, distributed: about 85 MiB resident before it holds any data) is 8 % of a
+  1 GiB limit but half of a 160 MiB one, so it is counted, not ignored;
+- a paused worker still finishes its running tasks (a new block each) and the transfer in
+  flight (another): those fit between 80 % and 95 %. Measured: 4 workers x 1 GiB with
+  102 MiB blocks peaked at 1020 MiB and one was killed; with 58 MiB blocks, 790 MiB.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from typing import TypeAlias
 
 __all__ = [
     "BLOCKS_PER_TASK",
+    "HEADROOM_FRACTION",
     "MEMORY_FRACTION",
     "MIN_BLOCK_BYTES",
     "SPLIT_EVERY",
@@ -37,6 +43,8 @@ Chunks: TypeAlias = tuple[tuple[int, ...], ...]
 
 #: The share of a worker's memory limit the blocks of running tasks may use.
 MEMORY_FRACTION = 0.6
+#: The share of a worker's memory limit between pausing it (80 %) and killing it (95 %).
+HEADROOM_FRACTION = 0.15
 #: Blocks one product task holds at once: an ``x`` block, a ``w`` block, a partial result.
 BLOCKS_PER_TASK = 3
 #: Partial products summed in one task: two partials and their sum are three blocks.
@@ -52,21 +60,26 @@ MIN_BLOCK_BYTES = 2**20
 def block_bytes(memory_limit: int, *, threads: int = 1) -> int:
     """The size of one block for a worker with this memory limit and number of threads.
 
-    ``(0.6 * memory_limit - WORKER_RESERVE) / (3 * threads)``, at least ``MIN_BLOCK_BYTES``.
+    The smaller of ``(0.6 * memory_limit - WORKER_RESERVE) / (3 * threads)`` (the process
+    and the running tasks' blocks under the spilling threshold) and ``0.15 * memory_limit /
+    (threads + 1)`` (a block per running task and one in transfer between pausing and
+    killing), at least ``MIN_BLOCK_BYTES``.
 
     Examples
     --------
-    >>> block_bytes(1024**3)  # a 1 GiB worker with one thread: 0.17 GiB blocks
-    179795831
+    >>> block_bytes(1024**3)  # a 1 GiB worker with one thread: 77 MiB blocks
+    80530636
     >>> block_bytes(1024**3, threads=2)
-    89897915
+    53687091
     >>> block_bytes(256 * 2**20)  # the process itself is a third of this worker
     18734557
     >>> block_bytes(128 * 2**20) == MIN_BLOCK_BYTES  # too small to plan for
     True
     """
-    usable = MEMORY_FRACTION * memory_limit - WORKER_RESERVE
-    return max(MIN_BLOCK_BYTES, int(usable / (BLOCKS_PER_TASK * max(1, threads))))
+    threads = max(1, threads)
+    usable = (MEMORY_FRACTION * memory_limit - WORKER_RESERVE) / (BLOCKS_PER_TASK * threads)
+    headroom = HEADROOM_FRACTION * memory_limit / (threads + 1)
+    return max(MIN_BLOCK_BYTES, int(min(usable, headroom)))
 
 
 def even_chunks(size: int, block: int) -> tuple[int, ...]:
