@@ -201,6 +201,9 @@ def main() -> None:
     data = 3 * n * n * 8
     print(f"python {platform.python_version()}, numpy {np.__version__}, dask {dask.__version__}")
     print(f"cpu: {platform.processor() or platform.machine()}, {os.cpu_count()} logical cores")
+    pools = [p for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"][:1]
+    for p in pools:
+        print(f"blas: {p['internal_api']} {p['version']}, {p.get('architecture')} kernel")
     print(f"load average before: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
     print(
         f"x, w, x @ w: {n} x {n} float64, {format_bytes(data)} in all = "
