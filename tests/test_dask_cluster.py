@@ -4,7 +4,8 @@ Two worker processes of 224 MiB each multiply 5500 x 5500 float64 matrices: x, w
 are 3 x 242 MB = 726 MB (692 MiB), 3.09 times one worker's limit, and each operand alone
 (231 MiB) is more than a worker may hold; all three are 1.5 times both workers' limits
 together, so the workers spill to disk. The result is checked by its row sums, never held
-whole. The large version is ``nox -s scale`` (benchmarks/dask_scale.py).
+whole. The product takes 22-26 s on 2 shared cores. The large version is ``nox -s scale``
+(benchmarks/dask_scale.py).
 
 The limit cannot shrink much further: an idle worker process (Python, NumPy, dask,
 distributed) is 83 MiB resident, dask pauses a worker at 80 % of its limit and kills it at
@@ -12,7 +13,7 @@ distributed) is 83 MiB resident, dask pauses a worker at 80 % of its limit and k
 the workers peaked at 183-193 MiB (pause at 179, kill at 213). At 192 MiB (5020 x 5020)
 they peaked at 0.9 x the limit; at 128 MiB a worker was killed. Planned as before (three
 blocks in 60 % of the limit, ignoring the process itself, partial products summed four at a
-time), this very test lost a worker.
+time), this same product lost a worker.
 """
 
 from __future__ import annotations
