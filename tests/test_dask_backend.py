@@ -19,6 +19,7 @@ pytest.importorskip("dask.array", reason="needs dask: pip install 'arraybackend[
 
 import dask
 import dask.array as da
+from dask.core import get_dependencies
 
 from arraybackend.backends.dask import DaskBackend, info_lines
 
@@ -279,6 +280,18 @@ def test_blocks_larger_than_the_block_size_are_split(matmul_spy: list[tuple[Any,
         assert max(chunks[0]) * max(chunks[1]) <= 16
     assert xc[1] == wc[0]
     np.testing.assert_array_equal(be.to_numpy(z), _host(8, 8) @ _host(8, 8))
+
+
+def test_no_task_of_a_product_holds_more_than_three_blocks(be: DaskBackend) -> None:
+    # Blocks are planned three to a task: x's, w's and a partial product. dask would sum
+    # the partial products of the contraction four at a time (a task of four partials).
+    x = be.asarray(_host(20, 40), chunks=5)  # 8 blocks along the contraction
+    w = be.asarray(_host(40, 15), chunks=5)
+    z = be.matrix_multiply(x, w)
+    graph = dict(z.__dask_graph__())
+    inputs = {key: len(get_dependencies(graph, key)) for key in graph}
+    assert max(inputs.values()) == 2  # each task reads two blocks and writes one
+    np.testing.assert_array_equal(be.to_numpy(z), _host(20, 40) @ _host(40, 15))
 
 
 def test_batches_broadcast_with_planned_chunks(matmul_spy: list[tuple[Any, Any]]) -> None:

@@ -8,7 +8,14 @@ from math import prod
 from hypothesis import given
 from hypothesis import strategies as st
 
-from arraybackend.backends._dask_chunks import Chunks, block_bytes, plan_product, regular_chunks
+from arraybackend.backends._dask_chunks import (
+    MIN_BLOCK_BYTES,
+    WORKER_RESERVE,
+    Chunks,
+    block_bytes,
+    even_chunks,
+    plan_product,
+)
 
 
 @st.composite
@@ -77,8 +84,33 @@ def test_the_larger_operand_keeps_its_contraction_chunks() -> None:
 
 
 def test_block_bytes_rule() -> None:
-    gib = 1024**3
-    assert block_bytes(gib) == int(0.6 * gib / 3)  # three blocks in 60 % of the limit
-    assert block_bytes(gib, threads=4) == int(0.6 * gib / 12)
-    assert regular_chunks(0, 5) == (0,)
-    assert regular_chunks(5, 10) == (5,)
+    gib, mib = 1024**3, 2**20
+    # Large workers: a block per running task and one in transfer in the 15 % between
+    # pausing (80 %) and killing (95 %); it was three blocks in 60 %, 205 MiB at 1 GiB.
+    assert block_bytes(gib) == int(0.15 * gib / 2)
+    assert block_bytes(gib, threads=4) == int(0.15 * gib / 5)
+    # Small workers: the process and three blocks per thread in 60 % of the limit.
+    assert block_bytes(256 * mib) == int((0.6 * 256 * mib - WORKER_RESERVE) / 3)
+    assert block_bytes(256 * mib, threads=2) == int((0.6 * 256 * mib - WORKER_RESERVE) / 6)
+    # Below the floor (0.6 x limit <= the process), the smallest block, never zero.
+    assert block_bytes(160 * mib) == block_bytes(1) == MIN_BLOCK_BYTES
+
+
+@given(st.integers(1, 2**40), st.integers(1, 64))
+def test_planned_blocks_fit_under_the_thresholds(limit: int, threads: int) -> None:
+    block = block_bytes(limit, threads=threads)
+    if block > MIN_BLOCK_BYTES:
+        assert WORKER_RESERVE + 3 * threads * block <= 0.6 * limit  # spilling from 60 %
+        assert (threads + 1) * block <= 0.15 * limit  # paused at 80 %, killed at 95 %
+
+
+@given(st.integers(0, 10**6), st.integers(1, 10**6))
+def test_even_chunks_are_as_few_and_as_equal_as_can_be(size: int, block: int) -> None:
+    chunks = even_chunks(size, block)
+    assert sum(chunks) == size
+    if size == 0:
+        assert chunks == (0,)
+        return
+    assert max(chunks) <= block
+    assert max(chunks) - min(chunks) <= 1  # no thin last block
+    assert len(chunks) == -(-size // block)  # as few as blocks of `block` allow

@@ -1,12 +1,24 @@
 """The Dask backend on a real ``distributed.LocalCluster``: out of core, on loopback.
 
-Two worker processes with a small memory limit each multiply float64 matrices whose
-operands and result together exceed one worker's limit; the result is checked by its row
-sums, never held whole. The large version is ``nox -s scale`` (benchmarks/dask_scale.py).
+Two worker processes of 224 MiB each multiply 5500 x 5500 float64 matrices: x, w and x @ w
+are 3 x 242 MB = 726 MB (692 MiB), 3.09 times one worker's limit, and each operand alone
+(231 MiB) is more than a worker may hold; all three are 1.5 times both workers' limits
+together, so the workers spill to disk. The result is checked by its row sums, never held
+whole. The product takes 22-26 s on 2 shared cores. The large version is ``nox -s scale``
+(benchmarks/dask_scale.py).
+
+The limit cannot shrink much further: an idle worker process (Python, NumPy, dask,
+distributed) is 83 MiB resident, dask pauses a worker at 80 % of its limit and kills it at
+95 %. At 224 MiB the planned blocks are ``(0.6 x 224 MiB - 100 MiB) / 3 = 11.5 MiB`` and
+the workers peaked at 183-193 MiB (pause at 179, kill at 213). At 192 MiB (5020 x 5020)
+they peaked at 0.9 x the limit; at 128 MiB a worker was killed. Planned as before (three
+blocks in 60 % of the limit, ignoring the process itself, partial products summed four at a
+time), this same product lost a worker.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,8 +39,8 @@ import dask.array as da  # noqa: E402
 from arraybackend.backends._dask_chunks import block_bytes  # noqa: E402
 from arraybackend.backends.dask import info_lines  # noqa: E402
 
-MEMORY_LIMIT = 160 * 2**20  # per worker; a worker process alone takes about 70 MiB
-N = 3000  # x, w and x @ w: 3 x 72 MB = 216 MB, 1.35 times one worker's limit
+MEMORY_LIMIT = 224 * 2**20  # per worker; a worker process alone takes about 83 MiB
+N = 5500  # x, w and x @ w: 3 x 242 MB = 726 MB, 3.09 times one worker's limit
 
 
 @pytest.fixture(scope="module")
@@ -61,18 +73,20 @@ def test_block_size_is_planned_from_the_workers(client: Any) -> None:
 def test_info_lines_describe_the_client(client: Any) -> None:
     address = client.scheduler.address
     lines = info_lines()
-    assert f"scheduler {address}: 2 workers, 2 threads, memory per worker 160.00 MiB" in lines
+    assert f"scheduler {address}: 2 workers, 2 threads, memory per worker 224.00 MiB" in lines
 
 
 def test_product_larger_than_a_worker(client: Any) -> None:
     be = ab.get_backend("dask")
+    pids = client.run(os.getpid)
     rng = da.random.default_rng(2026)
-    # Made on the workers, never whole anywhere; the contraction axis is chunked
-    # differently (750 vs 600), which the backend replaces by one common chunking.
-    x = rng.random((N, N), chunks=(1000, 750))
-    w = rng.random((N, N), chunks=(600, 1000))
-    assert 3 * x.nbytes > MEMORY_LIMIT
+    # Made on the workers, never whole anywhere, in blocks of 14.4 MiB: larger than the
+    # planned 11.5 MiB, and the contraction axis chunked differently (1375 vs 1100).
+    x = rng.random((N, N), chunks=1375)
+    w = rng.random((N, N), chunks=(1100, 1375))
+    assert 3 * x.nbytes > 3 * MEMORY_LIMIT
     z = be.matrix_multiply(x, w)
+    assert z.chunks == ((1100,) * 5, (1100,) * 5)  # planned: 1100 x 1100 x 8 B = 9.2 MiB
     rows = z.sum(axis=1)  # row sums of x @ w ...
     reference = be.matrix_multiply(x, w.sum(axis=1))  # ... against x @ (w @ 1)
     got, want = (np.asarray(a) for a in dask.compute(rows, reference))  # one pass
@@ -80,4 +94,5 @@ def test_product_larger_than_a_worker(client: Any) -> None:
     # each is within gamma_2N of the exact sum, so they differ by at most twice that.
     bound = 2 * _gamma(2 * N) * want / (1 - _gamma(2 * N))
     assert np.all(np.abs(got - want) <= bound)
-    assert len(client.scheduler_info()["workers"]) == 2  # no worker was lost
+    # No worker was lost: one killed for its memory would be restarted (a new process).
+    assert client.run(os.getpid) == pids

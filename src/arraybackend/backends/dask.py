@@ -7,8 +7,8 @@ metadata before a graph is built: types, the library of the chunks (``_meta``), 
 
 Chunks are planned, not left to chance. Dask intersects two different chunkings of the
 contraction axis silently (the task graph explodes); here both operands get one common
-chunking, and blocks are sized so that about three of them fit in 60 % of a worker's
-memory limit (``_dask_chunks``). The block size is ``DaskBackend(block_size=...)`` when
+chunking, and blocks are sized so that the worker process and about three of them fit in
+60 % of a worker's memory limit (``_dask_chunks``). The block size is ``DaskBackend(block_size=...)`` when
 given; otherwise it is planned from the workers of the active ``distributed.Client``, and
 without one it is dask's ``array.chunk-size`` (128 MiB unless configured).
 
@@ -37,7 +37,13 @@ import numpy as np
 import numpy.typing as npt
 from dask.utils import format_bytes, parse_bytes
 
-from arraybackend.backends._dask_chunks import Chunks, block_bytes, plan_product
+from arraybackend.backends._dask_chunks import (
+    MIN_BLOCK_BYTES,
+    SPLIT_EVERY,
+    Chunks,
+    block_bytes,
+    plan_product,
+)
 from arraybackend.backends.numpy import NumPyBackend
 from arraybackend.diagnostics import (
     NUMERIC_KINDS,
@@ -68,6 +74,9 @@ _ARRAY_TYPE = "dask.array.Array"
 _HOST = NumPyBackend()
 # dask.config "scheduler" values that mean "the active distributed.Client".
 _DISTRIBUTED = (None, "dask.distributed", "distributed")
+
+# Below about this memory limit a worker holds little more than itself (block_bytes floors).
+_FLOOR = 256 * 2**20
 
 #: What ``asarray(..., chunks=...)`` accepts: dask's own chunk specifications.
 ChunksLike: TypeAlias = int | str | Sequence[int | str | Sequence[int]] | dict[int, int | str]
@@ -170,10 +179,11 @@ class DaskBackend:
     ----------
     block_size
         The most bytes one block of a product may hold: an int, or a string dask reads
-        (``"64MiB"``). None (the default) plans it for each product: three blocks in
-        60 % of the smallest worker memory limit (divided among the worker's threads)
-        of the active ``distributed.Client``; without a client (or with unlimited
-        workers), dask's ``array.chunk-size`` (128 MiB unless configured).
+        (``"64MiB"``). None (the default) plans it for each product from the smallest
+        worker memory limit of the active ``distributed.Client``: the worker process
+        (``WORKER_RESERVE``, 100 MiB) and three blocks per thread in 60 % of the limit;
+        without a client (or with unlimited workers), dask's ``array.chunk-size``
+        (128 MiB unless configured).
     device
         Dask arrays have no device of their own (their chunks' library decides, see
         ``asarray``): only None is accepted.
@@ -238,7 +248,15 @@ class DaskBackend:
         itemsize = max(x.dtype.itemsize, w.dtype.itemsize, result.itemsize)
         elements = self.planned_block_size() // itemsize
         xc, wc = plan_product(_chunks(x), _chunks(w), elements=elements)
-        z = da.matmul(x if xc is None else x.rechunk(xc), w if wc is None else w.rechunk(wc))
+        x = x if xc is None else x.rechunk(xc)
+        w = w if wc is None else w.rechunk(wc)
+        # da.matmul multiplies block by block and sums the partial products along the
+        # contraction, by default four at a time (dask's "split_every"): with their sum
+        # and its temporaries, six blocks in one task. Two at a time keeps every task at
+        # the three blocks planned (a pairwise sum: no less accurate). dask reads the
+        # setting while the graph is built, so it is set only for that.
+        with dask.config.set(split_every=SPLIT_EVERY):
+            z = da.matmul(x, w)
         if not rest:
             return z
         # out= works on the graph: out becomes the product (cast 'same_kind', checked
@@ -379,5 +397,12 @@ def info_lines() -> list[str]:
         )
         if owned is not None:
             owned.close()
-    lines.append(f"block size for products: {format_bytes(_planned(workers))}")
+    block = _planned(workers)
+    line = f"block size for products: {format_bytes(block)}"
+    if workers is not None and block == MIN_BLOCK_BYTES:
+        line += (
+            f" (the smallest: the workers' memory limit leaves no room beyond the worker "
+            f"process; give each worker at least {format_bytes(_FLOOR)})"
+        )
+    lines.append(line)
     return lines
