@@ -65,6 +65,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "tests/test_numpy_semantics.py",
     ),
     "src/arraybackend/testing/_exact.py": (
+        "tests/test_exact_conversions.py",
         "tests/test_exact_bounds.py",
         "tests/test_exact_branches.py",
         "tests/test_testing_kit.py",
