@@ -95,3 +95,24 @@ def test_longdouble_is_refused_rather_than_checked_rounded(where: str) -> None:
     name = str(np.dtype(np.longdouble))
     with pytest.raises(TypeError, match=f"^check_product: {where} has dtype '{name}'"):
         check_product(arrays["z"], arrays["x"], arrays["w"])
+
+
+def test_a_float16_result_from_int16_counts_its_conversion_in_every_term() -> None:
+    # NumPy gives float32 for int16 @ float16; a backend that answers in float16 is checked
+    # with float16's bound (float32 accumulation, one final rounding), where int16 (15 bits)
+    # rounds on conversion (c = 1): m_c + u16*(|s| + m_c) + (1 + u16)*(gamma_k(u32)*(m + m_c)
+    # + k*eta32) + eta16/2, with m_c = gamma_1(u16)*m.
+    x, w = _row("int16"), _column("float16")
+    z = np.matmul(x, w).astype(np.float16)
+    u16, u32 = unit_roundoff(np.dtype(np.float16)), unit_roundoff(np.dtype(np.float32))
+    eta16 = Fraction(float(np.finfo(np.float16).smallest_subnormal))
+    eta32 = Fraction(float(np.finfo(np.float32).smallest_subnormal))
+    terms = [Fraction(int(a)) * Fraction(float(b)) for a, b in zip(x[0], w[:, 0], strict=True)]
+    k, exact = len(terms), sum(terms, Fraction(0))
+    magnitude = sum(map(abs, terms), Fraction(0))
+    moved = gamma(1, u16) * magnitude
+    accumulated = gamma(k, u32) * (magnitude + moved) + k * eta32
+    bound = moved + u16 * (abs(exact) + moved) + (1 + u16) * accumulated + eta16 / 2
+    expected = float(abs(Fraction(float(z[0, 0])) - exact) / bound)
+    assert 0 < expected <= 1
+    assert check_product(z, x, w).max_ratio == expected
