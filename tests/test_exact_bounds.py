@@ -187,3 +187,49 @@ def test_float16_final_rounding_term() -> None:
     check_product(np.array([[0.0]], h), quarter, quarter)
     with pytest.raises(ParityError, match="exceed"):
         check_product(np.array([[2.0**-24]], h), quarter, quarter)
+
+
+def test_an_infinity_is_accepted_exactly_where_rounding_can_reach_the_overflow_threshold() -> None:
+    # float64 rounds to inf from max + ulp/2 = max + 2**970 on (a tie goes to the even 2**1024).
+    # An element may be inf only where (1 + gamma_{k+c}) * (|x|.|w|) reaches that threshold.
+    top = Fraction(float(np.finfo(np.float64).max))
+    threshold = top + Fraction(2) ** 970
+    u = Fraction(1, 2**53)
+    inf = np.array([[np.inf]])
+    # Exactly at it: int64 2**54 - 1 rounds on conversion (c = 1), so gamma_2 with k = 1.
+    x, w = np.array([[2**54 - 1]]), np.array([[(2**52 - 1) * 2.0**918]])
+    assert (2**54 - 1) * Fraction(float(w[0, 0])) / (1 - 2 * u) == threshold
+    check_product(inf, x, w, reference=inf)
+    # Just above (2**969 beyond) and just below (2**968 short) it, with k = 2 floats.
+    big, ones = float(top) - 2.0**972, np.ones((2, 1))
+    for extra, allowed in ((1.5 * 2.0**970, True), (0.75 * 2.0**970, False)):
+        x = np.array([[big, extra]])
+        reach = (Fraction(big) + Fraction(extra)) / (1 - 2 * u)
+        assert (reach >= threshold) is allowed
+        assert abs(reach - threshold) <= Fraction(2) ** 969
+        if allowed:
+            check_product(inf, x, ones, reference=inf)
+        else:
+            with pytest.raises(ParityError, match="from finite inputs that cannot overflow"):
+                check_product(inf, x, ones, reference=inf)
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "uint16", "uint64"])
+def test_the_largest_unsigned_value_is_exact(dtype: str) -> None:
+    top = int(np.iinfo(dtype).max)  # wraps to itself: 2**bits - 1, not -1
+    x, w = np.array([[top]], dtype), np.array([[1]], dtype)
+    z = np.matmul(x, w)
+    assert int(z[0, 0]) == top
+    assert check_product(z, x, w).max_ratio == 0
+    with pytest.raises(ParityError, match=f"computed {top - 1}, exact {top}"):
+        check_product(z - 1, x, w)
+
+
+def test_a_finite_complex_element_from_non_finite_inputs_fails() -> None:
+    # (nan + 0j)(1 + 0j): IEEE gives nan + nan j; a finite element matches no NaN pattern.
+    x, w = np.array([[complex(np.nan, 0.0)]]), np.array([[complex(1.0, 0.0)]])
+    nan = np.array([[complex(np.nan, np.nan)]])
+    check_product(nan, x, w, reference=nan)
+    for finite in (complex(1.0, 1.0), complex(0.0, 0.0)):
+        with pytest.raises(ParityError, match="non-finite inputs: computed"):
+            check_product(np.array([[finite]]), x, w, reference=nan)

@@ -76,11 +76,10 @@ _ignored: dict[str, str] = {}
 _entry_points_read = False
 
 
-def _check_name(caller: str, name: object) -> str:
+def _check_name(caller: str, name: object) -> None:
     if not isinstance(name, str) or not name:
         msg = f"{caller}: the backend name must be a non-empty str, got {describe(name)}"
         raise ArgumentError(msg)
-    return name
 
 
 def _array_type_of(factory: object, array_type: object) -> tuple[str, str] | None:

@@ -57,6 +57,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
     ),
     "src/arraybackend/_selection.py": ("tests/test_selection.py",),
     "src/arraybackend/diagnostics.py": (
+        "tests/test_diagnostics.py",
         "tests/test_hardening.py",
         "tests/test_numpy_backend.py",
         "tests/test_array_api_strict_backend.py",
@@ -64,11 +65,13 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "tests/test_numpy_semantics.py",
     ),
     "src/arraybackend/testing/_exact.py": (
+        "tests/test_exact_conversions.py",
         "tests/test_exact_bounds.py",
         "tests/test_exact_branches.py",
         "tests/test_testing_kit.py",
     ),
     "src/arraybackend/_registry.py": (
+        "tests/test_registry_factories.py",
         "tests/test_registry.py",
         "tests/test_registry_lookup.py",
         "tests/test_selection.py",

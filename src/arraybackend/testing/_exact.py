@@ -71,6 +71,11 @@ DEFAULT_ACCUMULATE: Mapping[np.dtype[Any], np.dtype[Any]] = {
 }
 
 
+#: What ``check_product`` checks: dtypes whose every value a Python ``int``, ``float`` or
+#: ``complex`` holds exactly (``longdouble`` does not: its elements would be rounded).
+_CHECKABLE = frozenset(np.dtype(c) for c in "?bBhHiIlLqQefdFD")
+
+
 def unit_roundoff(dtype: np.dtype[Any]) -> Fraction:
     """``u = 2**-p`` for a floating or complex dtype with a ``p``-bit significand."""
     return Fraction(float(np.finfo(dtype).eps)) / 2
@@ -238,7 +243,17 @@ def check_product(
     ------
     ParityError
         With the worst element, its computed and exact value, its error and its bound.
+    TypeError
+        An array is not bool, integer, float16/32/64 or complex64/128 (``longdouble``).
     """
+    for name, a in (("z", z), ("x", x), ("w", w)):
+        if a.dtype not in _CHECKABLE:
+            msg = (
+                f"check_product: {name} has dtype {str(a.dtype)!r}, whose values a Python "
+                f"float cannot hold exactly; it checks bool, integer, float16/32/64 and "
+                f"complex64/128 arrays only"
+            )
+            raise TypeError(msg)
     acc_map = DEFAULT_ACCUMULATE if accumulate is None else accumulate
     xs, ws, shape = _promote(x, w)
     if z.shape != shape:
