@@ -160,3 +160,11 @@ def test_devices() -> None:
         cpu.dot(y, y)
     assert ab.backend_of(y) is gpu
     np.testing.assert_array_equal(gpu.to_numpy(y), np.ones((2, 2)))
+
+
+def test_an_empty_out_is_writable(be: TorchBackend) -> None:
+    """As in NumPy: an out with no elements has none that overlap, whatever its strides."""
+    x, w = be.asarray(np.ones((0, 2, 3))), be.asarray(np.ones((3, 2)))
+    out = be.asarray(np.zeros((0, 2, 2)))
+    assert out.stride() == (0, 0, 0)  # PyTorch's strides for an empty tensor from NumPy
+    assert be.matrix_multiply(x, w, out=out) is out

@@ -172,7 +172,11 @@ class TorchBackend(ArrayAPIBackend[torch.Tensor]):
     def _writable(self, x: torch.Tensor, /) -> bool:
         if x.requires_grad and x.is_leaf:
             return False  # PyTorch refuses in-place writes to such a tensor
-        return all(stride or n <= 1 for stride, n in zip(x.stride(), x.shape, strict=True))
+        # Elements overlap where a stride is 0 along an axis longer than 1, and some exist
+        # (as the NumPy backend reads it: an empty out is writable, whatever its strides).
+        return x.numel() == 0 or all(
+            stride or n <= 1 for stride, n in zip(x.stride(), x.shape, strict=True)
+        )
 
     def _write(self, out: torch.Tensor, z: torch.Tensor, /) -> None:
         out.copy_(z)
