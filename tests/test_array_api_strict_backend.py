@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -134,3 +135,47 @@ def test_unknown_device_lists_the_valid_ones() -> None:
 def test_asarray_errors(be: ArrayAPIStrictBackend, obj: object, error: type[Exception]) -> None:
     with pytest.raises(error):
         be.asarray(obj)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+
+
+def test_hot_path_refuses_arrays_on_another_device(be: ArrayAPIStrictBackend) -> None:
+    """array-api-strict multiplies two arrays of one other device without complaint: the hot
+    path tests the first operand's device (and the library the second's against it)."""
+    y = _on("device1").asarray(np.ones((2, 2)))
+    x = be.asarray(np.ones((2, 2)))
+    calls: tuple[Callable[[], object], ...] = (
+        lambda: be.matrix_multiply(y, y),
+        lambda: be.dot(y, y),
+        lambda: be.transpose(y),
+        lambda: be.matrix_multiply(x, y),
+        lambda: be.dot(x, y),
+    )
+    for call in calls:
+        with pytest.raises(ab.BackendMismatchError, match="device1"):
+            call()
+
+
+def test_hot_path_refusals_are_the_checked_paths(be: ArrayAPIStrictBackend) -> None:
+    m, v = be.asarray(np.ones((2, 2))), be.asarray(np.ones(2))
+    s = m[0, 0]  # 0-d
+    calls: tuple[Callable[[], object], ...] = (
+        lambda: be.matrix_multiply(s, m),
+        lambda: be.dot(v, s),
+        lambda: be.transpose(s),
+    )
+    for call in calls:
+        with pytest.raises(ab.ShapeError, match="0-d"):
+            call()
+    stack = be.asarray(np.ones((2, 2, 2)))  # matmul would multiply the stack: the rank
+    with pytest.raises(ab.ShapeError, match="matrix_multiply"):
+        be.dot(stack, m)
+    with pytest.raises(ab.ShapeError, match="matrix_multiply"):
+        be.dot(v, stack)
+    b = be.asarray(np.array([True, False]))
+    with pytest.raises(ab.DTypeError, match="both bool"):
+        be.dot(b, b)
+    # x.T refuses anything but a matrix: the checked path reverses all axes instead.
+    np.testing.assert_array_equal(be.to_numpy(be.transpose(v)), np.ones(2))
+    cube = np.arange(24.0).reshape(2, 3, 4)
+    np.testing.assert_array_equal(be.to_numpy(be.transpose(be.asarray(cube))), cube.T)
+    i32, f32 = be.asarray(np.ones(2, np.int32)), be.asarray(np.ones(2, np.float32))
+    assert be.dot(i32, f32).dtype == xp.float64  # NumPy's promotion

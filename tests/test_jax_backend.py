@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -201,3 +201,55 @@ def test_devices_are_never_mixed() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+# The hot paths test dtypes and ranks inside a jitted function, once per signature. Each
+# case below would pass silently (a wrong answer, or no error) if those tests were skipped.
+def test_hot_path_refusals_are_the_checked_paths(be: JaxBackend) -> None:
+    m, v = be.asarray(np.ones((2, 2))), be.asarray(np.ones(2))
+    s = m[0, 0]  # 0-d
+    calls: tuple[Callable[[], object], ...] = (
+        lambda: be.matrix_multiply(s, m),
+        lambda: be.dot(v, s),
+        lambda: be.transpose(s),
+    )
+    for call in calls:
+        for _ in range(2):  # the second call meets the signature JAX has cached
+            with pytest.raises(ab.ShapeError, match="0-d"):
+                call()
+    stack = be.asarray(np.ones((2, 2, 2)))  # jnp.matmul would multiply the stack: the rank
+    for _ in range(2):
+        with pytest.raises(ab.ShapeError, match="matrix_multiply"):
+            be.dot(stack, m)
+        with pytest.raises(ab.ShapeError, match="matrix_multiply"):
+            be.dot(v, stack)
+    assert be.matrix_multiply(stack, m).shape == (2, 2, 2)
+    b = be.asarray(np.array([True, False]))
+    for _ in range(2):
+        with pytest.raises(ab.DTypeError, match="both bool"):
+            be.dot(b, b)
+        with pytest.raises(ab.ShapeError, match="inner dimensions"):
+            be.matrix_multiply(m, be.asarray(np.ones((3, 2))))
+    with pytest.raises(ab.BackendMismatchError, match="from numpy"):
+        be.dot(v, np.ones(2))  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+    i32, f32 = be.asarray(np.ones(2, np.int32)), be.asarray(np.ones(2, np.float32))
+    for _ in range(2):  # JAX's lattice says float32; the cached "not here" is taken again
+        assert be.dot(i32, f32).dtype == np.float64
+        assert be.matrix_multiply(i32[None], f32[:, None]).dtype == np.float64
+
+
+def test_hot_path_results_are_jax_own(be: JaxBackend) -> None:
+    rng = np.random.default_rng(2)
+    for dtype in (np.float32, np.float64, np.int32, np.complex64):
+        a = rng.standard_normal((5, 7)).astype(dtype)
+        c = rng.standard_normal((7, 3)).astype(dtype)
+        x, w = be.asarray(a), be.asarray(c)
+        want = np.asarray(jnp.matmul(x, w))
+        for got in (be.matrix_multiply(x, w), be.dot(x, w)):
+            assert got.dtype == want.dtype
+            np.testing.assert_array_equal(np.asarray(got), want)  # bit for bit
+        np.testing.assert_array_equal(be.to_numpy(be.transpose(x)), a.T)
+    u = be.asarray(rng.standard_normal(4))
+    np.testing.assert_array_equal(be.to_numpy(be.transpose(u)), be.to_numpy(u))
+    cube = rng.standard_normal((2, 3, 4))
+    np.testing.assert_array_equal(be.to_numpy(be.transpose(be.asarray(cube))), cube.T)

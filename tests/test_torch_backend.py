@@ -6,6 +6,7 @@ this file, and its output is committed under docs/.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib.metadata import entry_points
 
 import numpy as np
@@ -162,10 +163,87 @@ def test_devices() -> None:
     np.testing.assert_array_equal(gpu.to_numpy(y), np.ones((2, 2)))
 
 
-def test_empty_out_is_writable(be: TorchBackend) -> None:
-    # torch.as_tensor of an empty NumPy array may carry 0 strides: nothing can overlap.
-    x = be.asarray(np.empty((0, 2, 3)))
-    w = be.asarray(np.ones((3, 2)))
-    out = be.asarray(np.empty((0, 2, 2)))
+# The hot paths check only what PyTorch would not refuse by itself. Each case below would
+# pass silently (a wrong answer, or no error) if the hot path skipped the check named.
+def test_hot_path_refusals_are_the_checked_paths(be: TorchBackend) -> None:
+    m, v = be.asarray(np.ones((2, 2))), be.asarray(np.ones(2))
+    s = m[0, 0]  # 0-d: torch.matmul refuses it, and we say why
+    calls: tuple[Callable[[], object], ...] = (
+        lambda: be.matrix_multiply(s, m),
+        lambda: be.dot(v, s),
+        lambda: be.transpose(s),
+    )
+    for call in calls:
+        with pytest.raises(ab.ShapeError, match="0-d"):
+            call()
+    stack = be.asarray(np.ones((2, 2, 2)))  # torch.matmul would multiply the stack: the rank
+    with pytest.raises(ab.ShapeError, match="matrix_multiply"):
+        be.dot(stack, m)
+    with pytest.raises(ab.ShapeError, match="matrix_multiply"):
+        be.dot(v, stack)
+    assert be.matrix_multiply(stack, m).shape == (2, 2, 2)
+    b = be.asarray(np.array([True, False]))
+    with pytest.raises(ab.DTypeError, match="both bool"):
+        be.dot(b, b)
+    with pytest.raises(ab.BackendMismatchError, match="from numpy"):
+        be.matrix_multiply(np.ones((2, 2)), m)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+    with pytest.raises(ab.BackendMismatchError, match="from numpy"):
+        be.dot(v, np.ones(2))  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+    with pytest.raises(ab.ShapeError, match="inner dimensions"):
+        be.dot(v, be.asarray(np.ones(3)))
+
+
+def test_hot_path_results(be: TorchBackend) -> None:
+    rng = np.random.default_rng(1)
+    a, c = rng.standard_normal((3, 4)), rng.standard_normal((4, 5))
+    x, w = be.asarray(a), be.asarray(c)
+    np.testing.assert_array_equal(
+        be.to_numpy(be.matrix_multiply(x, w)), be.to_numpy(torch.matmul(x, w))
+    )
+    t = be.transpose(x)  # x.mT on the hot path: the same view as NumPy's x.T
+    assert t.shape == (4, 3)
+    assert t.stride() == x.T.stride()
+    assert t.data_ptr() == x.data_ptr()
+    np.testing.assert_array_equal(be.to_numpy(t), a.T)
+    np.testing.assert_array_equal(be.to_numpy(be.transpose(be.asarray(a[0]))), a[0])
+    assert float(be.dot(be.asarray(a[0]), be.asarray(c[:, 0]))) == pytest.approx(a[0] @ c[:, 0])
+    weight = torch.nn.Parameter(torch.ones((4, 4), dtype=torch.float64))  # checked path
+    np.testing.assert_array_equal(be.to_numpy(be.dot(x, weight)), a @ np.ones((4, 4)))
+    np.testing.assert_array_equal(be.to_numpy(be.transpose(weight)), np.ones((4, 4)))
+    # Both operands' types are tested: a subclass in either place takes the checked path,
+    # which refuses what it cannot check (PyTorch alone would multiply these).
+    b16 = torch.ones((2, 2), dtype=torch.bfloat16)
+    p16 = torch.nn.Parameter(torch.ones((2, 2), dtype=torch.bfloat16))
+    for pair in ((b16, p16), (p16, b16)):
+        with pytest.raises(ab.DTypeError, match="no NumPy equivalent"):
+            be.matrix_multiply(*pair)
+        with pytest.raises(ab.DTypeError, match="no NumPy equivalent"):
+            be.dot(*pair)
+
+
+def test_hot_path_checks_the_device_where_tensors_can_be_elsewhere(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With an accelerator, a tensor may live off the backend's device: the hot path tests
+    it. ``meta`` tensors (no data, no accelerator needed) stand in for a GPU's."""
+    monkeypatch.setattr(torch.accelerator, "is_available", lambda: True)
+    cpu = TorchBackend("cpu")  # a new instance that believes an accelerator exists
+    meta = torch.ones((2, 2), device="meta")
+    calls: tuple[Callable[[], object], ...] = (
+        lambda: cpu.matrix_multiply(meta, meta),
+        lambda: cpu.dot(meta, meta),
+        lambda: cpu.transpose(meta),
+    )
+    for call in calls:
+        with pytest.raises(ab.BackendMismatchError, match="meta"):
+            call()
+    x = cpu.asarray(np.ones((2, 2)))
+    np.testing.assert_array_equal(cpu.to_numpy(cpu.matrix_multiply(x, x)), np.full((2, 2), 2.0))
+
+
+def test_an_empty_out_is_writable(be: TorchBackend) -> None:
+    """As in NumPy: an out with no elements has none that overlap, whatever its strides."""
+    x, w = be.asarray(np.ones((0, 2, 3))), be.asarray(np.ones((3, 2)))
+    out = be.asarray(np.zeros((0, 2, 2)))
+    assert out.stride() == (0, 0, 0)  # PyTorch's strides for an empty tensor from NumPy
     assert be.matrix_multiply(x, w, out=out) is out
-    assert tuple(out.shape) == (0, 2, 2)

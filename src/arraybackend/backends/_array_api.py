@@ -2,14 +2,19 @@
 
 A library's backend is a subclass of :class:`ArrayAPIBackend` that says only what differs
 (its array class, dtypes, devices, whether arrays can be written, how to cast, copy and
-move); semantics, errors and the hot path are here, once.
+move); semantics, errors and the checked path are here, once.
 
-The hot path is the NumPy backend's: one type check (``type(x) is cls``, never an
-``isinstance`` against an ABC), a check the library cannot make for us (see ``_fast``),
-and one call into the library. Everything else runs only after the library refused, or
-for ``out=``: the operands are diagnosed with :mod:`arraybackend.diagnostics` (so the
-errors are the reference's), then computed with NumPy's type promotion
-(``np.result_type``), which no library here follows exactly.
+The methods here are the checked path, correct for any such library: the operands are
+diagnosed with :mod:`arraybackend.diagnostics` (so the errors are the reference's), then
+computed with NumPy's type promotion (``np.result_type``), which no library here follows
+exactly. Each library's module overrides ``matrix_multiply``, ``dot`` and ``transpose`` with
+its hot path, the NumPy backend's: one exact-type check (``type(x) is cls``, never an
+``isinstance`` against an ABC), only the checks the library cannot make for us, one call
+into the library, and the checked path here when the library refused or the call is not
+the common case (``out=``, subclasses, mixed dtypes, another device). The hot paths live in
+the libraries' modules because CPython 3.11 specialises each instruction for the types it
+meets: one shared hot path would flip between three array types, and module globals there
+are cheaper than attribute chains (measured in benchmarks/bench_array_api.py).
 """
 
 from __future__ import annotations
@@ -60,10 +65,12 @@ class ArrayAPIBackend(Generic[ArrayT]):
 
     Subclasses set ``library`` and ``array_type`` (for messages), give ``name`` as a
     ``Literal``, call ``super().__init__`` with their array class, canonical device and
-    matmul function, and implement the hooks below (each a line or two).
+    matmul function, implement the hooks below (each a line or two), and override
+    ``matrix_multiply``, ``dot`` and ``transpose`` with their hot path, which ends in
+    ``_checked_product`` / ``_checked_transpose`` here.
     """
 
-    __slots__ = ("_cls", "_device", "_exact", "_matmul", "_trusted")
+    __slots__ = ("_cls", "_device", "_matmul")
 
     #: Who refused, in messages (``"torch"``).
     library: ClassVar[str]
@@ -77,20 +84,12 @@ class ArrayAPIBackend(Generic[ArrayT]):
         cls: type[ArrayT],
         device: Hashable,
         matmul: Callable[[ArrayT, ArrayT], ArrayT],
-        *,
-        exact: type | None = None,
-        trusted: bool = False,
     ) -> None:
         """``cls`` is the public array class (subclasses accepted on the checked path);
-        ``exact`` the concrete class of the library's arrays, compared by identity on the
-        hot path (``jax.Array`` is an ABC: ``isinstance`` against it costs ~1 us).
-        ``trusted``: nothing ``_fast`` checks can go wrong here (one device, and a library
-        that refuses mixed dtypes itself), so the hot path skips it (~0.1 us a call)."""
+        ``matmul`` the library's product of two arrays of one dtype, on the checked path."""
         self._cls = cls
-        self._exact = cls if exact is None else exact
         self._device = device
         self._matmul = matmul
-        self._trusted = trusted
 
     @property
     def name(self) -> str:
@@ -106,18 +105,6 @@ class ArrayAPIBackend(Generic[ArrayT]):
         return f"{type(self).__name__}(device={self._device!r})"
 
     # -- what differs between libraries ------------------------------------------------
-    def _fast(self, x: ArrayT, w: ArrayT, /) -> bool:
-        """Whether the library's own matmul of two of its arrays gives NumPy's result here.
-
-        Only what the library would get *silently* wrong needs checking: operands on
-        another device than this backend's, and dtypes it promotes unlike NumPy.
-        """
-        raise NotImplementedError
-
-    def _here(self, x: ArrayT, /) -> bool:
-        """A cheap test that ``x`` is on this backend's device (False: ask the slow path)."""
-        raise NotImplementedError
-
     def _device_of(self, x: ArrayT, /) -> Hashable:
         raise NotImplementedError
 
@@ -198,40 +185,18 @@ class ArrayAPIBackend(Generic[ArrayT]):
             An operand that is not an array of this library (``BackendMismatchError`` if
             it is an array of another library, or on another device).
         """
-        if (
-            out is None
-            and type(x) is self._exact is type(w)
-            and (self._trusted or self._fast(x, w))
-        ):
-            try:
-                return self._matmul(x, w)
-            except Exception:  # the checked path says why, or computes what it would not
-                return self._general("matrix_multiply", ("x", "w"), x, w, None)
-        return self._general("matrix_multiply", ("x", "w"), x, w, out)
+        return self._checked_product("matrix_multiply", ("x", "w"), x, w, out)
 
     def dot(self, u: ArrayT, v: ArrayT, /) -> ArrayT:
         """``np.dot`` for vectors and matrices; vector . vector is a 0-d array.
 
         Operands of rank 3 or more raise ``ShapeError``: use ``matrix_multiply``.
         """
-        if type(u) is self._exact is type(v) and self._fast(u, v) and u.ndim < 3 and v.ndim < 3:
-            try:
-                return self._matmul(u, v)
-            except Exception:  # see matrix_multiply
-                return self._general("dot", ("u", "v"), u, v, None)
-        return self._general("dot", ("u", "v"), u, v, None)
+        return self._checked_product("dot", ("u", "v"), u, v, None)
 
     def transpose(self, x: ArrayT, /, axes: Sequence[int] | None = None) -> ArrayT:
         """``x`` with its axes reversed (all of them, as NumPy's ``x.T``) or permuted."""
-        if (
-            axes is None
-            and type(x) is self._exact
-            and (self._trusted or self._here(x))
-            and x.ndim == 2
-        ):
-            return x.T
-        operand = self.read_operand("transpose", "x", x)
-        return self._permute(x, transpose_axes(operand.shape, axes))
+        return self._checked_transpose(x, axes)
 
     def asarray(
         self, obj: npt.ArrayLike | ArrayT, /, *, dtype: npt.DTypeLike | None = None
@@ -276,7 +241,7 @@ class ArrayAPIBackend(Generic[ArrayT]):
             raise foreign_array("to_numpy", "x", x, backend=self.name, array_type=self.array_type)
         return self._to_host(x)
 
-    def _general(
+    def _checked_product(
         self, op: str, names: tuple[str, str], x: ArrayT, w: ArrayT, out: ArrayT | None
     ) -> ArrayT:
         """The checked path: diagnose, then compute in NumPy's result dtype, then ``out``."""
@@ -302,6 +267,11 @@ class ArrayAPIBackend(Generic[ArrayT]):
             return z
         self._write(out, self._cast(z, self._np_dtype(out)))
         return out
+
+    def _checked_transpose(self, x: ArrayT, axes: Sequence[int] | None, /) -> ArrayT:
+        """The checked path of ``transpose``: the operand and ``axes``, then a permutation."""
+        operand = self.read_operand("transpose", "x", x)
+        return self._permute(x, transpose_axes(operand.shape, axes))
 
     def _cast(self, x: ArrayT, dtype: np.dtype[Any]) -> ArrayT:
         return x if self._np_dtype(x) == dtype else self._astype(x, dtype)

@@ -9,12 +9,15 @@ party's backend would be. It is one instance of the array-API adapter
   NumPy promotes: such calls take the checked path, which casts to ``np.result_type``;
 - its devices (``CPU_DEVICE``, ``device1``, ...) stand in for a GPU library's, so the
   device rules run in CI without a GPU. Devices compare by name: the hot path tests
-  identity with the backend's own device object, the checked path equality.
+  identity with the backend's own device object, the checked path equality. It refuses
+  operands on two devices itself, so the hot path tests the first operand's only;
+- its ``x.T`` refuses anything but a matrix, so the hot path of ``transpose`` reads no
+  rank: other ranks go to the checked path when it refuses.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from typing import Any, Literal
 
 import array_api_strict as xp
@@ -35,6 +38,9 @@ _INFO = xp.__array_namespace_info__()
 # name once, so the library-neutral checks in diagnostics can read a NumPy dtype's ``kind``.
 _NP_DTYPES: dict[object, np.dtype[Any]] = {dt: np.dtype(n) for n, dt in _INFO.dtypes().items()}
 _XP_DTYPES: dict[np.dtype[Any], Any] = {np.dtype(n): dt for n, dt in _INFO.dtypes().items()}
+# Bound once for the hot paths (module globals are cheaper than attribute chains).
+_ARRAY = Array
+_matmul = xp.matmul
 
 
 def _device_name(device: object) -> str:
@@ -92,13 +98,32 @@ class ArrayAPIStrictBackend(ArrayAPIBackend[Array]):
         """The device ``x`` lives on (used by ``backend_of``)."""
         return x.device
 
-    def _fast(self, x: Array, w: Array, /) -> bool:
-        # array-api-strict refuses what it would promote unlike NumPy (bool, mixed kinds).
-        device = self._device
-        return x.device is device and w.device is device
+    # The hot paths: an exact-type check, the first operand's device (a Python property
+    # here), one call; anything else, or a refusal, goes to the adapter's checked path.
+    def matrix_multiply(self, x: Array, w: Array, /, *, out: Array | None = None) -> Array:
+        if type(x) is _ARRAY is type(w) and out is None and x.device is self._device:
+            try:
+                return _matmul(x, w)
+            except Exception:  # the checked path says why
+                return self._checked_product("matrix_multiply", ("x", "w"), x, w, None)
+        return self._checked_product("matrix_multiply", ("x", "w"), x, w, out)
 
-    def _here(self, x: Array, /) -> bool:
-        return x.device is self._device
+    def dot(self, u: Array, v: Array, /) -> Array:
+        # matmul would take stacks (rank 3 and more): the two rank reads stay here.
+        if type(u) is _ARRAY is type(v) and u.device is self._device and u.ndim < 3 > v.ndim:
+            try:
+                return _matmul(u, v)
+            except Exception:  # see matrix_multiply
+                return self._checked_product("dot", ("u", "v"), u, v, None)
+        return self._checked_product("dot", ("u", "v"), u, v, None)
+
+    def transpose(self, x: Array, /, axes: Sequence[int] | None = None) -> Array:
+        if type(x) is _ARRAY and axes is None and x.device is self._device:
+            try:
+                return x.T
+            except ValueError:  # not a matrix: the checked path reverses all axes
+                pass
+        return self._checked_transpose(x, axes)
 
     def _device_of(self, x: Array, /) -> Hashable:
         return x.device

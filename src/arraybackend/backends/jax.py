@@ -13,6 +13,12 @@ What is particular to JAX, and what the backend does about it:
 - **Promotion.** ``jnp.matmul`` promotes mixed dtypes by JAX's lattice (``int32 @ float32``
   is float32), so the hot path takes equal, non-bool dtypes only; anything else is computed
   in ``np.result_type``, NumPy's rule.
+- **The hot path** is one type check and one call of a function jitted here, which tests
+  dtypes and ranks while JAX traces it, once per signature (dtypes, shapes, devices), and
+  returns None for what it does not compute; JAX's C++ dispatch then finds the signature
+  in its cache, so the tests cost nothing a call (an ``x.dtype`` read costs ~0.1 us, an
+  ``x.ndim`` ~0.15 us). The same holds for ``transpose``, where it is cheaper than JAX's
+  own ``x.T`` (which goes through ``jnp.transpose``'s Python layers before dispatch).
 - **Precision.** On GPUs and TPUs JAX's default float32 matmul precision is reduced
   (TF32 / bfloat16 passes). The backend passes ``precision="highest"`` on every call unless
   built with another: ``ab.use_backend(JaxBackend(precision="default"))`` opts in to JAX's
@@ -25,7 +31,7 @@ What is particular to JAX, and what the backend does about it:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from functools import partial
 from typing import Any, Literal
 
@@ -50,6 +56,7 @@ _DEVICE: type[Hashable] = jax.Device  # pyright: ignore[reportUnknownMemberType,
 _asarray: Callable[..., jax.Array] = jnp.asarray  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
 _device_count: Callable[[], int] = jax.device_count  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
 _jax_devices: Callable[..., list[Hashable]] = jax.devices  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+_jit: Callable[..., Any] = jax.jit  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
 
 
 def _devices(platform: str | None = None) -> list[Hashable]:
@@ -66,6 +73,35 @@ def matmul_for(platform: str, precision: str | None) -> Callable[[jax.Array, jax
     if platform == "cpu":
         return jnp.matmul
     return partial(jnp.matmul, precision=precision)
+
+
+def _checked_in_trace(
+    matmul: Callable[[jax.Array, jax.Array], jax.Array], max_rank: int | None
+) -> Callable[[jax.Array, jax.Array], jax.Array | None]:
+    """``matmul`` jitted, or None (cached per signature, like a result) where the hot path
+    must not take it: different dtypes (JAX's promotion is not NumPy's), bool (NumPy
+    refuses ``bool @ bool``, JAX computes a logical product), or a rank above ``max_rank``.
+    """
+
+    def product(x: jax.Array, w: jax.Array) -> jax.Array | None:
+        # Runs while JAX traces: x and w are tracers, their dtype and rank are static.
+        dtype = x.dtype
+        if dtype != w.dtype or dtype == _BOOL:
+            return None
+        if max_rank is not None and max(x.ndim, w.ndim) > max_rank:
+            return None
+        return matmul(x, w)
+
+    jitted: Callable[[jax.Array, jax.Array], jax.Array | None] = _jit(product)
+    return jitted
+
+
+def _reversed_in_trace(x: jax.Array) -> jax.Array | None:
+    """All axes of ``x`` reversed (NumPy's ``x.T``), or None for a 0-d array (refused)."""
+    return jnp.transpose(x) if x.ndim else None
+
+
+_transposed: Callable[[jax.Array], jax.Array | None] = _jit(_reversed_in_trace)
 
 
 def _resolve_device(device: object) -> Hashable:
@@ -115,7 +151,7 @@ class JaxBackend(ArrayAPIBackend[jax.Array]):
            [11., 25.]], dtype=float32)
     """
 
-    __slots__ = ("_only_device", "_sharding")
+    __slots__ = ("_array", "_dot", "_only_device", "_product", "_sharding")
     library = "JAX"
     mutable = False
     array_type = "jax.Array"
@@ -123,10 +159,14 @@ class JaxBackend(ArrayAPIBackend[jax.Array]):
     def __init__(self, device: object = None, *, precision: str | None = "highest") -> None:
         resolved = _resolve_device(device)
         self._sharding = SingleDeviceSharding(resolved)
-        exact = type(_asarray(np.zeros(1, np.float32), device=self._sharding))
+        # jax.Array is an ABC (isinstance against it costs ~1 us): the hot paths compare
+        # with the concrete class by identity.
+        self._array: type = type(_asarray(np.zeros(1, np.float32), device=self._sharding))
         platform: str = getattr(resolved, "platform", "cpu")
         matmul = matmul_for(platform, precision)
-        super().__init__(jax.Array, resolved, matmul, exact=exact)
+        super().__init__(jax.Array, resolved, matmul)
+        self._product = _checked_in_trace(matmul, max_rank=None)
+        self._dot = _checked_in_trace(matmul, max_rank=2)
         # With one device in the process, no array can be elsewhere: no device test.
         self._only_device = jax.default_backend() == "cpu" and _device_count() == 1
 
@@ -139,16 +179,50 @@ class JaxBackend(ArrayAPIBackend[jax.Array]):
         """The device ``x`` lives on (used by ``backend_of``)."""
         return x.device
 
-    def _fast(self, x: jax.Array, w: jax.Array, /) -> bool:
-        dtype = x.dtype
-        return (
-            dtype is w.dtype
-            and dtype is not _BOOL
-            and (self._only_device or (x.sharding == self._sharding == w.sharding))
-        )
+    # The hot paths (see the module docstring): a None from the jitted function, or an
+    # error, sends the call to the adapter's checked path.
+    def matrix_multiply(
+        self, x: jax.Array, w: jax.Array, /, *, out: jax.Array | None = None
+    ) -> jax.Array:
+        # JAX would move an uncommitted operand to the other's device silently: with more
+        # than one device, both are compared with this backend's (inline: a call is ~0.1 us).
+        if (
+            type(x) is self._array is type(w)
+            and out is None
+            and (self._only_device or x.sharding == self._sharding == w.sharding)
+        ):
+            product = self._product
+            try:
+                z = product(x, w)
+            except Exception:  # the checked path says why
+                return self._checked_product("matrix_multiply", ("x", "w"), x, w, None)
+            if z is not None:
+                return z
+        return self._checked_product("matrix_multiply", ("x", "w"), x, w, out)
 
-    def _here(self, x: jax.Array, /) -> bool:
-        return self._only_device or x.sharding == self._sharding
+    def dot(self, u: jax.Array, v: jax.Array, /) -> jax.Array:
+        if type(u) is self._array is type(v) and (
+            self._only_device or u.sharding == self._sharding == v.sharding
+        ):
+            dot = self._dot
+            try:
+                z = dot(u, v)
+            except Exception:  # see matrix_multiply
+                return self._checked_product("dot", ("u", "v"), u, v, None)
+            if z is not None:
+                return z
+        return self._checked_product("dot", ("u", "v"), u, v, None)
+
+    def transpose(self, x: jax.Array, /, axes: Sequence[int] | None = None) -> jax.Array:
+        if (
+            type(x) is self._array
+            and axes is None
+            and (self._only_device or x.sharding == self._sharding)
+        ):
+            z = _transposed(x)
+            if z is not None:
+                return z
+        return self._checked_transpose(x, axes)
 
     def _device_of(self, x: jax.Array, /) -> Hashable:
         return x.device
