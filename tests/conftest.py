@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from typing import TypeVar
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
@@ -61,3 +62,44 @@ def scratch_registry() -> Iterator[None]:
     _restore(_ownership._specs, specs)  # pyright: ignore[reportPrivateUsage]
     _ownership._cache.clear()  # pyright: ignore[reportPrivateUsage]
     _registry._entry_points_read = read  # pyright: ignore[reportPrivateUsage]
+
+
+#: ``(backend, repeat) -> (matrix, vector, stack)``: see ``hot_path_refusals``.
+HotPathRefusals = Callable[[Any, int], tuple[Any, Any, Any]]
+
+
+def _assert_hot_path_refusals(be: Any, repeat: int) -> tuple[Any, Any, Any]:
+    """What a library's own call would not refuse, refused as the checked path does.
+
+    A 0-d operand (ShapeError naming it), ``dot`` of a stack (the library would multiply
+    it), ``bool . bool``; each call ``repeat`` times (JAX caches per signature). Returns a
+    2x2 matrix, a length-2 vector and a 2x2x2 stack of the backend for further checks.
+    """
+    import arraybackend as ab
+
+    m, v = be.asarray(np.ones((2, 2))), be.asarray(np.ones(2))
+    s = m[0, 0]  # 0-d
+    calls: tuple[Callable[[], object], ...] = (
+        lambda: be.matrix_multiply(s, m),
+        lambda: be.dot(v, s),
+        lambda: be.transpose(s),
+    )
+    stack = be.asarray(np.ones((2, 2, 2)))
+    b = be.asarray(np.array([True, False]))
+    for _ in range(repeat):
+        for call in calls:
+            with pytest.raises(ab.ShapeError, match="0-d"):
+                call()
+        with pytest.raises(ab.ShapeError, match="matrix_multiply"):
+            be.dot(stack, m)
+        with pytest.raises(ab.ShapeError, match="matrix_multiply"):
+            be.dot(v, stack)
+        with pytest.raises(ab.DTypeError, match="both bool"):
+            be.dot(b, b)
+    return m, v, stack
+
+
+@pytest.fixture
+def hot_path_refusals() -> HotPathRefusals:
+    """The refusals every hot path owes, shared by the array-API backends' tests."""
+    return _assert_hot_path_refusals
