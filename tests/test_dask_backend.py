@@ -21,6 +21,7 @@ import dask
 import dask.array as da
 from dask.core import get_dependencies
 
+from arraybackend.backends import _dask_graph
 from arraybackend.backends.dask import DaskBackend, info_lines
 
 HostArray = np.ndarray[Any, np.dtype[Any]]
@@ -44,15 +45,15 @@ def nothing_computes() -> Iterator[None]:
 
 @pytest.fixture
 def matmul_spy(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, Any]]:
-    """The chunks of the operands each product hands to ``da.matmul``."""
+    """The chunks of the operands each product hands to its graph builder."""
     seen: list[tuple[Any, Any]] = []
-    real: Callable[[Any, Any], Any] = da.matmul
+    real: Callable[[Any, Any], Any] = _dask_graph.accumulated_matmul
 
     def spy(x: Any, w: Any) -> Any:
         seen.append((x.chunks, w.chunks))
         return real(x, w)
 
-    monkeypatch.setattr(da, "matmul", spy)
+    monkeypatch.setattr(_dask_graph, "accumulated_matmul", spy)
     return seen
 
 
@@ -282,15 +283,19 @@ def test_blocks_larger_than_the_block_size_are_split(matmul_spy: list[tuple[Any,
     np.testing.assert_array_equal(be.to_numpy(z), _host(8, 8) @ _host(8, 8))
 
 
-def test_no_task_of_a_product_holds_more_than_three_blocks(be: DaskBackend) -> None:
-    # Blocks are planned three to a task: x's, w's and a partial product. dask would sum
-    # the partial products of the contraction four at a time (a task of four partials).
+def test_each_output_block_is_one_chain_of_three_block_tasks(be: DaskBackend) -> None:
+    # Blocks are planned three to a task: x's, w's and the output block the product is
+    # added to. da.matmul would make a partial product per block triple and sum them.
     x = be.asarray(_host(20, 40), chunks=5)  # 8 blocks along the contraction
     w = be.asarray(_host(40, 15), chunks=5)
     z = be.matrix_multiply(x, w)
     graph = dict(z.__dask_graph__())
-    inputs = {key: len(get_dependencies(graph, key)) for key in graph}
-    assert max(inputs.values()) == 2  # each task reads two blocks and writes one
+    ours = [key for key in graph if key[0].startswith(("matmul-accumulate", "matmul-partial"))]
+    assert len(ours) == 4 * 3 * 8  # one task per block triple, no sums
+    inputs = {key: get_dependencies(graph, key) for key in ours}
+    assert max(map(len, inputs.values())) == 3  # an x block, a w block, the chain so far
+    partials = [dep for deps in inputs.values() for dep in deps if dep[0].startswith("matmul-p")]
+    assert len(partials) == len(set(partials)) == 4 * 3 * 7  # each read once, by the next
     np.testing.assert_array_equal(be.to_numpy(z), _host(20, 40) @ _host(40, 15))
 
 

@@ -9,3 +9,6 @@ def compute(
     get: Any = None,
     **kwargs: Any,
 ) -> tuple[Any, ...]: ...
+
+# A deterministic hash of the arguments (dask's names for graph layers are built from it).
+def tokenize(*args: object, ensure_deterministic: bool | None = None, **kwargs: object) -> str: ...

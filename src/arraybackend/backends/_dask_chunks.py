@@ -30,7 +30,6 @@ __all__ = [
     "HEADROOM_FRACTION",
     "MEMORY_FRACTION",
     "MIN_BLOCK_BYTES",
-    "SPLIT_EVERY",
     "WORKER_RESERVE",
     "Chunks",
     "block_bytes",
@@ -45,10 +44,9 @@ Chunks: TypeAlias = tuple[tuple[int, ...], ...]
 MEMORY_FRACTION = 0.6
 #: The share of a worker's memory limit between pausing it (80 %) and killing it (95 %).
 HEADROOM_FRACTION = 0.15
-#: Blocks one product task holds at once: an ``x`` block, a ``w`` block, a partial result.
+#: Blocks one product task holds at once: an ``x`` block, a ``w`` block and the output block
+#: it adds their product to (its temporary is a slab of rows, ``_dask_graph.SLABS``).
 BLOCKS_PER_TASK = 3
-#: Partial products summed in one task: two partials and their sum are three blocks.
-SPLIT_EVERY = 2
 #: The memory of a ``distributed`` worker process before it holds data (Python, NumPy, dask,
 #: distributed; 83 MiB resident with dask 2026.8 on CPython 3.11), with some room to spare.
 WORKER_RESERVE = 100 * 2**20

@@ -37,9 +37,9 @@ import numpy as np
 import numpy.typing as npt
 from dask.utils import format_bytes, parse_bytes
 
+from arraybackend.backends import _dask_graph
 from arraybackend.backends._dask_chunks import (
     MIN_BLOCK_BYTES,
-    SPLIT_EVERY,
     Chunks,
     block_bytes,
     plan_product,
@@ -250,13 +250,16 @@ class DaskBackend:
         xc, wc = plan_product(_chunks(x), _chunks(w), elements=elements)
         x = x if xc is None else x.rechunk(xc)
         w = w if wc is None else w.rechunk(wc)
-        # da.matmul multiplies block by block and sums the partial products along the
-        # contraction, by default four at a time (dask's "split_every"): with their sum
-        # and its temporaries, six blocks in one task. Two at a time keeps every task at
-        # the three blocks planned (a pairwise sum: no less accurate). dask reads the
-        # setting while the graph is built, so it is set only for that.
-        with dask.config.set(split_every=SPLIT_EVERY):
-            z = da.matmul(x, w)
+        # One accumulating chain per output block (_dask_graph), not da.matmul's partial
+        # products and their sums: out of core, those spill to disk. A vector is a one-row
+        # (or one-column) matrix there, and that axis is dropped after.
+        z = _dask_graph.accumulated_matmul(
+            x[None, :] if x.ndim == 1 else x, w[:, None] if w.ndim == 1 else w
+        )
+        if w.ndim == 1:
+            z = z[..., 0]
+        if x.ndim == 1:
+            z = z[..., 0] if w.ndim == 1 else z[..., 0, :]
         if not rest:
             return z
         # out= works on the graph: out becomes the product (cast 'same_kind', checked
