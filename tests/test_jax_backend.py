@@ -23,6 +23,11 @@ import jax.numpy as jnp
 
 from arraybackend.backends.jax import JaxBackend, matmul_for
 
+# JAX's transformations are partly unannotated (pyright: partially unknown).
+_jit: Callable[..., Any] = jax.jit  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+_grad: Callable[..., Any] = jax.grad  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+_vmap: Callable[..., Any] = jax.vmap
+
 
 @pytest.fixture(autouse=True)
 def x64() -> Iterator[None]:
@@ -236,3 +241,55 @@ def test_hot_path_results_are_jax_own(be: JaxBackend) -> None:
     np.testing.assert_array_equal(be.to_numpy(be.transpose(u)), be.to_numpy(u))
     cube = rng.standard_normal((2, 3, 4))
     np.testing.assert_array_equal(be.to_numpy(be.transpose(be.asarray(cube))), cube.T)
+
+
+# -- under JAX's transformations (operands are tracers) ------------------------------------
+
+
+def test_products_under_jit_grad_and_vmap(be: JaxBackend) -> None:
+    rng = np.random.default_rng(3)
+    hx, hw = rng.standard_normal((3, 4)), rng.standard_normal((4, 2))
+    x, w = be.asarray(hx), be.asarray(hw)
+
+    def loss(a: jax.Array, b: jax.Array) -> jax.Array:
+        return jnp.sum(be.matrix_multiply(be.transpose(be.transpose(a)), b) ** 2)
+
+    np.testing.assert_allclose(_jit(be.matrix_multiply)(x, w), hx @ hw, rtol=1e-13)
+    np.testing.assert_allclose(_jit(be.dot)(x, w), hx @ hw, rtol=1e-13)
+    np.testing.assert_array_equal(_jit(be.transpose)(x), hx.T)
+    # d/dx sum((x w)^2) = 2 (x w) w^T: the product stays differentiable through the backend.
+    grad = _jit(_grad(loss))(x, w)
+    np.testing.assert_allclose(grad, 2 * (hx @ hw) @ hw.T, rtol=1e-12)
+    np.testing.assert_allclose(_vmap(be.dot, in_axes=(0, None))(x, w), hx @ hw, rtol=1e-13)
+
+
+def test_checks_hold_while_tracing(be: JaxBackend) -> None:
+    x = be.asarray(np.ones((3, 4)))
+    with pytest.raises(ab.ShapeError, match="inner dimensions"):
+        _jit(be.matrix_multiply)(x, x)
+    with pytest.raises(ab.ShapeError, match="rank"):
+        _jit(be.dot)(be.asarray(np.ones((2, 3, 4))), x)
+    with pytest.raises(ab.OutputError, match="immutable"):
+        _jit(_into_itself)(x)
+
+
+def _into_itself(a: jax.Array) -> jax.Array:
+    be = ab.get_backend("jax")
+    return be.matrix_multiply(a.T, a, out=a.T @ a)
+
+
+def test_to_numpy_of_a_tracer_says_what_to_do(be: JaxBackend) -> None:
+    x = be.asarray(np.ones((2, 2)))
+    with pytest.raises(ab.ArrayTypeError, match="return it from the transformed function"):
+        _jit(be.to_numpy)(x)
+
+
+def test_a_tracer_is_on_the_backends_device(be: JaxBackend) -> None:
+    seen: list[object] = []
+
+    def record(a: jax.Array) -> jax.Array:
+        seen.append(be.device_of(a))  # runs once, while JAX traces
+        return a
+
+    _jit(record)(be.asarray(np.ones((2, 2))))
+    assert seen == [be.device]

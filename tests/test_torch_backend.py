@@ -101,7 +101,7 @@ def test_out_follows_numpy_and_pytorch(be: TorchBackend) -> None:
 def test_no_implicit_conversion(be: TorchBackend) -> None:
     mine, host = be.asarray(np.ones((2, 2))), np.ones((2, 2))
     with pytest.raises(ab.BackendMismatchError, match="from numpy"):
-        be.matrix_multiply(mine, host)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+        be.matrix_multiply(mine, host)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
     with pytest.raises(ab.BackendMismatchError, match="from numpy"):
         be.transpose(host)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
     with pytest.raises(ab.BackendMismatchError, match=r"from torch.*or use the 'torch' backend"):
@@ -172,7 +172,7 @@ def test_hot_path_refusals_are_the_checked_paths(
     m, v, stack = hot_path_refusals(be, 1)
     assert be.matrix_multiply(stack, m).shape == (2, 2, 2)
     with pytest.raises(ab.BackendMismatchError, match="from numpy"):
-        be.matrix_multiply(np.ones((2, 2)), m)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+        be.matrix_multiply(np.ones((2, 2)), m)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
     with pytest.raises(ab.BackendMismatchError, match="from numpy"):
         be.dot(v, np.ones(2))  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
     with pytest.raises(ab.ShapeError, match="inner dimensions"):
@@ -233,3 +233,13 @@ def test_an_empty_out_is_writable(be: TorchBackend) -> None:
     out = be.asarray(np.zeros((0, 2, 2)))
     assert out.stride() == (0, 0, 0)  # PyTorch's strides for an empty tensor from NumPy
     assert be.matrix_multiply(x, w, out=out) is out
+
+
+def test_out_passed_by_position_is_out(be: TorchBackend) -> None:
+    # Keyword-only in the typed API; positional at run time (CPython 3.11 specialises the
+    # call then), where it must still mean out, as in np.matmul.
+    x, out = be.asarray(np.arange(4.0).reshape(2, 2)), be.asarray(np.zeros((2, 2)))
+    assert be.matrix_multiply(x, x, out) is out  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue]
+    np.testing.assert_array_equal(
+        be.to_numpy(out), np.arange(4.0).reshape(2, 2) @ np.arange(4.0).reshape(2, 2)
+    )

@@ -37,8 +37,8 @@ def tensors_stay_tensors(t: torch.Tensor, host: Matrix[np.float32]) -> None:
 
 def other_libraries_are_rejected(t: torch.Tensor, j: jax.Array, host: Matrix[np.float64]) -> None:
     be = ab.get_backend("torch")
-    be.matrix_multiply(t, host)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-    be.matrix_multiply(j, t)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+    be.matrix_multiply(t, host)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
+    be.matrix_multiply(j, t)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
     be.dot(host, host)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
     be.transpose(j)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
     ab.get_backend("numpy").dot(t, t)  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType, reportCallIssue]

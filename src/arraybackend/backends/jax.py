@@ -27,6 +27,11 @@ What is particular to JAX, and what the backend does about it:
   index, or a ``jax.Device``; ``jax.Device`` objects are the canonical form). JAX would move
   an uncommitted operand to the other's device silently: the hot path compares both
   operands' shardings with the backend's (skipped when the process has one device only).
+- **Transformations.** Inside ``jax.jit``, ``jax.grad``, ``jax.vmap``, operands are tracers:
+  values without a device until the transformed function runs (JAX places them). They
+  take the checked path, where a tracer counts as on the backend's device; the checks of
+  shapes and dtypes hold as for arrays, and products stay differentiable. ``to_numpy`` of
+  a tracer is refused (it has no values yet): convert what the transformed function returns.
 """
 
 from __future__ import annotations
@@ -38,11 +43,12 @@ from typing import Any, Literal
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.core import Tracer
 from jax.sharding import SingleDeviceSharding
 
 from arraybackend._protocol import HostArray
 from arraybackend.backends._array_api import ArrayAPIBackend
-from arraybackend.errors import DTypeError
+from arraybackend.errors import ArrayTypeError, DTypeError
 
 __all__ = ["JaxBackend", "matmul_for"]
 
@@ -176,8 +182,8 @@ class JaxBackend(ArrayAPIBackend[jax.Array]):
         return "jax"
 
     def device_of(self, x: jax.Array, /) -> Hashable:
-        """The device ``x`` lives on (used by ``backend_of``)."""
-        return x.device
+        """The device ``x`` lives on (used by ``backend_of``); a tracer's is the backend's."""
+        return self._device_of(x)
 
     # The hot paths (see the module docstring): a None from the jitted function, or an
     # error, sends the call to the adapter's checked path.
@@ -225,7 +231,8 @@ class JaxBackend(ArrayAPIBackend[jax.Array]):
         return self._checked_transpose(x, axes)
 
     def _device_of(self, x: jax.Array, /) -> Hashable:
-        return x.device
+        # A tracer (under jit, grad, vmap) has no device: it is placed where it runs.
+        return self._device if isinstance(x, Tracer) else x.device
 
     def _copy_hint(self, arg: str, /) -> str:
         return f"jax.device_put({arg}, device)"
@@ -262,6 +269,14 @@ class JaxBackend(ArrayAPIBackend[jax.Array]):
         return _asarray(np.array(host, copy=True), device=self._sharding)
 
     def _to_host(self, x: jax.Array, /) -> HostArray:
+        if isinstance(x, Tracer):
+            kind: str = type(x).__name__  # pyright: ignore[reportUnknownArgumentType]
+            msg = (
+                f"to_numpy: x is a value JAX is tracing ({kind}, inside jax.jit, "
+                f"grad or vmap): it has no values yet; return it from the transformed "
+                f"function and convert the result"
+            )
+            raise ArrayTypeError(msg)
         # np.asarray would be a read-only view of JAX's buffer on the CPU: copy.
         copied: HostArray = np.array(x, copy=True)
         return copied
