@@ -231,6 +231,13 @@ def test_products_in_several_threads_match_the_single_thread_ones() -> None:
     rng = np.random.default_rng(0)
     pairs = [(rng.standard_normal((4, 4)), rng.standard_normal((4, 4))) for _ in range(8)]
     pairs += [(rng.standard_normal(5), rng.standard_normal((5, 3))) for _ in range(8)]
+    # Views strided along both axes, and reversed vectors, for which ndarray.dot and
+    # np.matmul give different bits; one operand contiguous, the other not.
+    unordered = [(rng.standard_normal(4), _strided(rng.standard_normal((4, 4)))) for _ in range(8)]
+    unordered += [(_strided(rng.standard_normal((3, 4))), rng.standard_normal(4)) for _ in range(8)]
+    unordered += [(rng.standard_normal(16)[::-1], rng.standard_normal(16)[::-1]) for _ in range(8)]
+    assert any(not np.array_equal(x.dot(w), np.matmul(x, w)) for x, w in unordered)
+    pairs += unordered
     alone = [be.matrix_multiply(x, w) for x, w in pairs]
     dots = [be.dot(x, w) for x, w in pairs]
     results: dict[int, tuple[list[object], list[object]]] = {}
