@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Callable
-from typing import Any, cast
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar, cast
 
 import numpy as np
 import pytest
@@ -231,6 +231,13 @@ def test_products_in_several_threads_match_the_single_thread_ones() -> None:
     rng = np.random.default_rng(0)
     pairs = [(rng.standard_normal((4, 4)), rng.standard_normal((4, 4))) for _ in range(8)]
     pairs += [(rng.standard_normal(5), rng.standard_normal((5, 3))) for _ in range(8)]
+    # Views strided along both axes, and reversed vectors, for which ndarray.dot and
+    # np.matmul give different bits; one operand contiguous, the other not.
+    unordered = [(rng.standard_normal(4), _strided(rng.standard_normal((4, 4)))) for _ in range(8)]
+    unordered += [(_strided(rng.standard_normal((3, 4))), rng.standard_normal(4)) for _ in range(8)]
+    unordered += [(rng.standard_normal(16)[::-1], rng.standard_normal(16)[::-1]) for _ in range(8)]
+    assert any(not np.array_equal(x.dot(w), np.matmul(x, w)) for x, w in unordered)
+    pairs += unordered
     alone = [be.matrix_multiply(x, w) for x, w in pairs]
     dots = [be.dot(x, w) for x, w in pairs]
     results: dict[int, tuple[list[object], list[object]]] = {}
@@ -249,6 +256,24 @@ def test_products_in_several_threads_match_the_single_thread_ones() -> None:
     for products, inner in results.values():
         for a, b in zip([*products, *inner], [*alone, *dots], strict=True):
             np.testing.assert_array_equal(a, b)
+
+
+def _strided(a: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """``a`` as a view of a larger array, strided along both axes."""
+    big = np.zeros((2 * a.shape[0], 3 * a.shape[1]), a.dtype)
+    view = big[::2, ::3]
+    view[...] = a
+    return view
+
+
+def test_a_numpy_scalar_out_cannot_receive_the_result() -> None:
+    # A NumPy scalar has the shape of a vector . vector product, (), but cannot be written.
+    u = np.arange(3.0)
+    with pytest.raises(ab.OutputError, match="out cannot receive the result"):
+        untyped.matrix_multiply(u, u, out=np.float64(0.0))
+    out = np.zeros(())
+    assert untyped.matrix_multiply(u, u, out=out) is out
+    assert out == 5.0
 
 
 def test_a_zero_size_out_with_a_zero_stride_is_writable() -> None:
@@ -287,3 +312,55 @@ def test_dot_of_one_element_subclass_operands_keeps_nan_and_returns_a_scalar(
         w = np.zeros((1, n)).view(Sub) if m == 1 else np.zeros((m, 1)).view(Sub)
         got = untyped.dot(u, w)
         assert np.isnan(be.to_numpy(cast("np.ndarray[Any, np.dtype[np.float64]]", got))).all()
+
+
+def _general(kind: str, a: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """``a`` in a form the hot paths leave to the general one: a subclass or byte-swapped."""
+    return a.view(Sub) if kind == "subclass" else a.astype(a.dtype.newbyteorder())
+
+
+@pytest.mark.parametrize("kind", ["subclass", "byteswapped"])
+@pytest.mark.parametrize("zero_first", [True, False], ids=["zero-first", "zero-second"])
+def test_a_one_element_zero_keeps_nan_on_the_general_path(kind: str, zero_first: bool) -> None:
+    # np.dot scales by a one-element operand with BLAS axpy, which skips a factor of 0.
+    zero, other = np.array([[0.0]]), np.array([[np.nan, 1.0, np.inf]])
+    x, w = (zero, other) if zero_first else (other.T, zero)
+    with np.errstate(invalid="ignore"):
+        expected = np.matmul(x, w)
+        got = untyped.dot(_general(kind, x), _general(kind, w))
+    np.testing.assert_array_equal(np.asarray(got), expected)
+    assert np.isnan(got).sum() == 2
+
+
+def test_a_one_element_product_on_the_general_path_is_a_new_array() -> None:
+    x, w = _general("byteswapped", np.array([[2.0]])), _general("byteswapped", np.ones((1, 3)))
+    got = untyped.dot(x, w)
+    assert got.flags.owndata  # not a view of the product (nor of anything else)
+    np.testing.assert_array_equal(got, [[2.0, 2.0, 2.0]])
+
+
+class OverridesFunctions(np.ndarray[Any, Any]):
+    """Records the NumPy functions called on it (``__array_function__``), then runs them."""
+
+    seen: ClassVar[list[str]] = []
+
+    def __array_function__(
+        self,
+        func: Callable[..., Any],
+        types: Iterable[type],
+        args: Iterable[Any],
+        kwargs: Mapping[str, Any],
+    ) -> Any:
+        OverridesFunctions.seen.append(func.__name__)
+        return super().__array_function__(func, types, args, kwargs)
+
+
+@pytest.mark.parametrize(("us", "vs"), [((2,), (2, 3)), ((3, 2), (2,)), ((2,), (2,))], ids=str)
+def test_dot_of_subclasses_goes_through_np_dot_and_its_overrides(
+    us: tuple[int, ...], vs: tuple[int, ...]
+) -> None:
+    u, v = np.ones(us).view(OverridesFunctions), np.ones(vs).view(OverridesFunctions)
+    OverridesFunctions.seen.clear()
+    got = untyped.dot(u, v)
+    assert "dot" in OverridesFunctions.seen
+    np.testing.assert_array_equal(np.asarray(got), np.dot(np.ones(us), np.ones(vs)))

@@ -123,6 +123,119 @@ def test_stacks_are_np_matmul_bit_for_bit() -> None:
     np.testing.assert_array_equal(be.matrix_multiply(x, v), np.matmul(x, v), strict=True)
 
 
+# -- which kernel ran: views strided along both axes -----------------------------------------
+#
+# For C- and Fortran-ordered operands ndarray.dot (np.dot) and np.matmul give the same bits
+# (tests/test_numpy_backend.py). For a vector-like product with a view strided along both
+# axes they do not: np.matmul loops over the view where ndarray.dot gathers it for BLAS.
+# Such operands show which of the two ran, so these tests pin the documented routing.
+
+
+def _strided(a: AnyArray) -> AnyArray:
+    """``a`` as a view of a larger array, strided along both axes."""
+    big = np.zeros((2 * a.shape[0], 3 * a.shape[1]), a.dtype)
+    view = big[::2, ::3]
+    view[...] = a
+    return view
+
+
+def _telling_apart(
+    xs: tuple[int, ...], ws: tuple[int, ...], strided: str, dtype: str = "float64"
+) -> tuple[AnyArray, AnyArray]:
+    """Operands of these shapes (``strided`` a strided view) for which np.dot and
+    np.matmul give different bits: the first of a fixed series of seeds that does."""
+    for seed in range(100):
+        rng = np.random.default_rng(seed)
+        pair = [rng.standard_normal(s) + 1j * rng.standard_normal(s) for s in (xs, ws)]
+        x, w = (a.real if dtype.startswith("float") else a for a in pair)
+        x, w = x.astype(dtype), w.astype(dtype)
+        if strided == "x":
+            x = _strided(x)
+        else:
+            w = _strided(w)
+        if not np.array_equal(np.dot(x, w), np.matmul(x, w)):
+            return x, w
+    raise AssertionError(f"no seed tells ndarray.dot from np.matmul for {xs} @ {ws}")
+
+
+# _DOT_MAX_SIZE is 80 * 80: retuning it changes which bits these products get.
+MATMUL_ROUTES = [
+    pytest.param((80,), (80, 80), "w", "ndarray.dot", id="w-of-80x80-elements"),
+    pytest.param((81,), (81, 80), "w", "np.matmul", id="w-of-81x80-elements"),
+    pytest.param((80, 80), (80,), "x", "ndarray.dot", id="x-of-80x80-elements"),
+    pytest.param((81, 80), (80,), "x", "np.matmul", id="x-of-81x80-elements"),
+    pytest.param((2,), (2, 3), "w", "ndarray.dot", id="x-of-2-elements"),
+    pytest.param((3, 2), (2,), "x", "ndarray.dot", id="w-of-2-elements"),
+    pytest.param((1, 5), (5, 4), "w", "ndarray.dot", id="x-a-one-row-matrix"),
+]
+
+
+@pytest.mark.parametrize(("xs", "ws", "strided", "kernel"), MATMUL_ROUTES)
+def test_operands_of_up_to_80_by_80_elements_take_ndarray_dot(
+    xs: tuple[int, ...], ws: tuple[int, ...], strided: str, kernel: str
+) -> None:
+    x, w = _telling_apart(xs, ws, strided)
+    expected = x.dot(w) if kernel == "ndarray.dot" else np.matmul(x, w)
+    np.testing.assert_array_equal(be.matrix_multiply(x, w), expected, strict=True)
+
+
+DOT_LAYOUTS = [
+    pytest.param((2,), (2, 3), "w", id="vector-of-2@matrix"),
+    pytest.param((3, 2), (2,), "x", id="matrix@vector-of-2"),
+    pytest.param((1, 5), (5, 4), "w", id="row@matrix"),
+    pytest.param((4, 5), (5, 1), "x", id="matrix@column"),
+]
+
+
+@pytest.mark.parametrize(("us", "vs", "strided"), DOT_LAYOUTS)
+def test_dot_with_a_real_matrix_is_np_dot_bit_for_bit_in_every_layout(
+    us: tuple[int, ...], vs: tuple[int, ...], strided: str
+) -> None:
+    u, v = _telling_apart(us, vs, strided)
+    np.testing.assert_array_equal(be.dot(u, v), np.dot(u, v), strict=True)
+
+
+@pytest.mark.parametrize(("us", "vs", "strided"), DOT_LAYOUTS[:2])
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+def test_complex_products_are_np_matmul_bit_for_bit_in_every_layout(
+    us: tuple[int, ...], vs: tuple[int, ...], strided: str, dtype: str
+) -> None:
+    # Complex operands never take ndarray.dot (see test_non_finite_complex_products_...).
+    u, v = _telling_apart(us, vs, strided, dtype)
+    for got in (be.dot(u, v), be.matrix_multiply(u, v)):
+        np.testing.assert_array_equal(got, np.matmul(u, v), strict=True)
+
+
+def test_dot_of_reversed_vectors_is_np_matmul_bit_for_bit() -> None:
+    # vdot, dot's kernel for two real vectors, sums a reversed view in memory order, as
+    # np.matmul does; np.dot gathers it for BLAS, which sums in another order.
+    for seed in range(100):
+        rng = np.random.default_rng(seed)
+        u, v = rng.standard_normal(64)[::-1], rng.standard_normal(64)[::-1]
+        if np.dot(u, v) != np.matmul(u, v):
+            break
+    else:
+        raise AssertionError("no seed tells np.dot from np.matmul for reversed vectors")
+    got: Any = be.dot(u, v)
+    assert type(got) is np.float64
+    assert got == np.matmul(u, v)
+
+
+def test_a_numpy_failure_no_check_explains_keeps_numpys_reason() -> None:
+    # Every check passes (the batch broadcasts, the inner dimensions agree), but the
+    # float64 result would take 2**65 bytes: NumPy says so, before allocating anything.
+    if np.dtype(np.intp).itemsize < 8:
+        pytest.skip("needs a 64-bit platform: the operand's shape does not fit 32 bits")
+    x: Any = np.broadcast_to(np.ones((2, 2), np.int8), (2**60, 2, 2))
+    w: Any = np.ones((2, 2))
+    with pytest.raises(
+        ab.ShapeError, match=r"^matrix_multiply: NumPy refused the operands: ValueError: \S"
+    ) as info:
+        be.matrix_multiply(x, w)
+    assert isinstance(info.value.__cause__, ValueError)
+    assert str(info.value.__cause__) in str(info.value)
+
+
 @pytest.mark.parametrize(
     ("us", "vs"),
     [
@@ -305,9 +418,12 @@ def test_dot_of_vectors_is_np_dot(dtype: str, n: int, step: int, seed: int) -> N
     u: AnyArray = base[0].astype(dtype)[::step][:n]
     v: AnyArray = base[1].astype(dtype)[::step][:n]
     expected: Any = np.dot(u, v)
+    matmul: Any = np.matmul(u, v)
     results: list[Any] = [be.dot(u, v), ab.dot(u, v)]
     for got in results:
         assert type(got) is type(expected)
+        # vdot and np.matmul call the dtype's same dot function on the same memory.
+        assert got == matmul or (np.isnan(got) and np.isnan(matmul))
         if step > 0 or dtype.startswith("int"):  # the same kernel on the same memory
             assert got == expected or (np.isnan(got) and np.isnan(expected))
         else:

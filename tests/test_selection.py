@@ -273,6 +273,14 @@ def test_leaving_a_block_where_it_is_not_open_warns_and_changes_nothing() -> Non
     assert seen == ["numpy"]
     assert ab.current_backend().name == "here"  # still open in this thread
     block.__exit__(None, None, None)
+
+
+def test_the_warning_for_a_block_left_where_it_is_not_open_points_at_the_caller() -> None:
+    block = ab.use_backend(RecordingBackend("here"))
+    with pytest.warns(RuntimeWarning, match="not open") as record:
+        block.__exit__(None, None, None)  # this file is reported, not arraybackend's
+    (warning,) = record
+    assert warning.filename == __file__
     assert ab.current_backend() is numpy_backend
 
 
@@ -421,6 +429,27 @@ def test_other_wrong_types_say_what_is_valid(bad: object) -> None:
     assert message.startswith("use_backend: expected a backend name ('numpy', 'cupy'")
     assert f"got {bad!r} of type {type(bad).__qualname__}" in message
     assert isinstance(info.value, TypeError)
+
+
+class HalfABackend:
+    """Has ``name``, ``transpose`` and ``to_numpy``; lacks ``matrix_multiply`` and ``dot``."""
+
+    name = "half"
+
+    def transpose(self, x: Any, /, axes: Any = None) -> Any:
+        return x
+
+    def to_numpy(self, x: Any, /) -> Any:
+        return x
+
+
+def test_an_incomplete_backend_object_is_told_exactly_what_it_lacks() -> None:
+    calls: list[Any] = [ab.use_backend, ab.set_backend]  # untyped callers get here
+    for call in calls:
+        with pytest.raises(ab.ArgumentError) as info:
+            call(HalfABackend())
+        assert str(info.value).endswith("of type HalfABackend, which lacks matrix_multiply, dot")
+    assert ab.current_backend() is numpy_backend
 
 
 def test_the_default_is_resolved_once(monkeypatch: pytest.MonkeyPatch) -> None:

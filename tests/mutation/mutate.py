@@ -500,6 +500,8 @@ def _run(
     for file, mutants in by_file.items():
         for m in mutants:
             known = saved.get(m.key)
+            if known == "equivalent" and m.key not in equivalent:
+                known = None  # listed as equivalent then, not now: it has no outcome yet
             if m.key in equivalent:
                 if known == "killed":
                     print(f"mutate: a mutant listed as equivalent is killed: {m.key}")

@@ -56,7 +56,10 @@ _DOT_MAX_SIZE = 80 * 80
 # ndarray.dot releases and re-takes the GIL around every BLAS call, whatever the size: with
 # other Python threads running, small products then ping-pong the GIL (1.5-1.65x slower in
 # aggregate with two threads), where the np.matmul gufunc keeps it for tiny loops. So
-# ndarray.dot only while this is the only Python thread (a C call, ~25 ns).
+# ndarray.dot only while this is the only Python thread (a C call, ~25 ns), or for operands
+# that are not C- or Fortran-ordered: np.matmul loops over those where ndarray.dot gathers
+# them for BLAS (other bits), and a call must give the same bits whether or not another
+# thread is alive. The two flags cost ~100 ns, paid only while other threads are alive.
 # threading.active_count() takes a lock and a Python frame: the private C function is the
 # only cheap way to ask (present and unchanged since Python 3.2).
 _other_threads = _thread._count  # pyright: ignore[reportPrivateUsage]
@@ -177,8 +180,9 @@ class NumPyBackend:
             xd = x.dtype
             try:
                 if xd is w.dtype and xd in _REAL:
-                    # With other threads, np.matmul: it keeps the GIL for small products.
-                    if _other_threads() or not (
+                    # With other threads, np.matmul: it keeps the GIL for small products
+                    # (and gives ndarray.dot's bits for C- and Fortran-ordered operands).
+                    if (_other_threads() and x.flags.forc and w.flags.forc) or not (
                         x.ndim < 3
                         and w.ndim < 3
                         and 1 < x.size <= _DOT_MAX_SIZE
@@ -249,7 +253,7 @@ class NumPyBackend:
                     and vd in _REAL
                     and u.size > 1
                     and v.size > 1
-                    and not _other_threads()
+                    and not (_other_threads() and u.flags.forc and v.flags.forc)
                 ):
                     return _dot(u, v)
                 if ud in _NUMERIC and vd in _NUMERIC and u.ndim in (1, 2) and v.ndim in (1, 2):
