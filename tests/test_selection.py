@@ -483,3 +483,42 @@ def test_an_unavailable_backend_in_the_environment_names_the_variable() -> None:
         "the broken backend is unavailable: no device here "
         "(selected by $ARRAYBACKEND='broken': unset it to use numpy)"
     )
+
+
+class RaisingNameBackend:
+    """Every member, but ``name`` raises (not AttributeError)."""
+
+    @property
+    def name(self) -> str:
+        raise RuntimeError("boom")
+
+    def matrix_multiply(self, x: Any, w: Any, /, *, out: Any = None) -> Any:
+        return x @ w
+
+    def transpose(self, x: Any, /, axes: Any = None) -> Any:
+        return x.T
+
+    def dot(self, u: Any, v: Any, /) -> Any:
+        return u @ v
+
+    def to_numpy(self, x: Any, /) -> Any:
+        return x
+
+
+@pytest.mark.parametrize("seed", ["0", "1", "2", "3"])
+def test_a_member_that_raises_is_refused_whatever_the_hash_seed(seed: str) -> None:
+    # On Python 3.11, isinstance against the protocol let the RuntimeError escape for some
+    # hash seeds (the order it reads the members in); the members are read first now.
+    code = (
+        "import arraybackend as ab\n"
+        "from tests.test_selection import RaisingNameBackend\n"
+        "try:\n"
+        "    ab.use_backend(RaisingNameBackend()).__enter__()\n"
+        "except ab.ArgumentError as err:\n"
+        "    print(type(err).__name__, str(err).endswith('which lacks name'))\n"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": seed}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
+    assert done.stdout.strip() == "ArgumentError True", done.stderr

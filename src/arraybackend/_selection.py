@@ -69,10 +69,12 @@ def _resolve(backend: object, caller: str) -> Backend[Any]:
             f"instance ({backend.__qualname__}()) or a registered name such as 'numpy'"
         )
         raise ArgumentError(msg)
-    if isinstance(backend, Backend):
+    # The members first, each read once: isinstance(backend, Backend) would let a property
+    # that raises (anything but AttributeError) escape on Python 3.11.
+    missing = [m for m in _MEMBERS if not _has(backend, m)]
+    if not missing and isinstance(backend, Backend):
         found: Backend[Any] = backend  # pyright: ignore[reportUnknownVariableType]
         return found
-    missing = [m for m in _MEMBERS if not _has(backend, m)]
     names = ", ".join(repr(name) for name in known_backends())
     msg = (
         f"{caller}: expected a backend name ({names}) or a backend object, got {backend!r} "
