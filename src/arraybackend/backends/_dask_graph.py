@@ -8,6 +8,8 @@ one 1 GiB worker). Here output block ``(i, j)`` is one chain of tasks instead,
 
     z[i, j] = x[i, 0] @ w[0, j];   z[i, j] += x[i, t] @ w[t, j]   for t = 1, 2, ...
 
+(the other way round, from the last ``t``, for every other block)
+
 each adding its product to the previous one's result in place, so an output block exists
 once, whatever the length of the contraction. Integer results are the same as NumPy's
 (wrapping arithmetic is associative); floating-point ones differ from a single
@@ -82,15 +84,19 @@ def accumulated_matmul(x: da.Array, w: da.Array) -> da.Array:
     dtype = np.result_type(x.dtype, w.dtype)
     name = "matmul-accumulate-" + tokenize(x.name, w.name)
     partial = name.replace("matmul-", "matmul-partial-", 1)
-    contraction = range(len(xc[-1]))
-    last = contraction[-1]
+    forward = range(len(xc[-1]))
+    backward = forward[::-1]
+    last = len(forward) - 1
     graph: dict[tuple[Any, ...], tuple[Any, ...]] = {}
     for *out, i, j in product(*(range(len(c)) for c in chunks)):
         block = tuple(out)
         bx, bw = _batch_index(block, xs), _batch_index(block, ws)
         previous: tuple[Any, ...] = ()
-        for t in contraction:
-            key = (name, *block, i, j) if t == last else (partial, *block, i, j, t)
+        # Neighbouring chains run the contraction in opposite directions: the first blocks
+        # one needs are the last the other used, the likeliest still in a worker's memory
+        # (measured: 2 workers x 1 GiB at n = 11000, 33-34 s against 36-37 s one way).
+        for step, t in enumerate(forward if (i + j) % 2 == 0 else backward):
+            key = (name, *block, i, j) if step == last else (partial, *block, i, j, step)
             xk, wk = (x.name, *bx, i, t), (w.name, *bw, t, j)
             graph[key] = (accumulate, previous, xk, wk) if previous else (_first, xk, wk)
             previous = key
