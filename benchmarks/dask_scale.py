@@ -5,8 +5,8 @@ builds ``x`` and ``w`` (n x n, uniform in [0, 1)) on the workers, multiplies the
 Dask backend and checks the row sums of ``x @ w`` against ``x @ (w @ 1)`` within the
 inner-product error bound, never holding the product whole. Prints the wall time, the
 peak resident memory of each worker process (sampled every 20 ms), the CPU time the
-workers used and what they spilled to disk and, with ``--numpy``, the same steps in
-memory with NumPy right before each cluster, and the ratios. ``nox -s scale`` runs it;
+workers used, what they spilled to disk and sent each other and, with ``--numpy``, the
+same steps in memory with NumPy right before each cluster, and the ratios. ``nox -s scale`` runs it;
 the figures in docs/dask-scale.txt came from::
 
     python benchmarks/dask_scale.py --n 11000 --workers 1,2,4 --memory-limit 1GiB --numpy
@@ -60,6 +60,12 @@ def cpu_seconds(proc: Any) -> float:
         return float(sum(proc.cpu_times()[:2]))
     except psutil.Error:
         return math.nan
+
+
+def sent_to_workers(dask_worker: Any) -> int:
+    """Bytes this worker has sent to other workers so far (blocks they asked it for)."""
+    digests: dict[tuple[str, ...], float] = dask_worker.digests_total
+    return int(sum(v for k, v in digests.items() if k[0] == "get-data" and k[-1] == "bytes"))
 
 
 def spilled_to_disk(dask_worker: Any) -> int:
@@ -159,6 +165,7 @@ def run_cluster(n: int, workers: int, memory_limit: int, chunk: int) -> dict[str
             "cpu": cpu,
             "scheduler_cpu": here,
             "spilled": sum(client.run(spilled_to_disk).values()),
+            "sent": sum(client.run(sent_to_workers).values()),
             "threads": threads,
             "blas": worker_blas,
             "ratio": check(rows, reference, n),
@@ -236,7 +243,7 @@ def main() -> None:
         print(
             f"    {r['wall']:.1f} s, worker peak RSS {peaks}, worker CPU {cpu} s "
             f"(scheduler and client {r['scheduler_cpu']:.1f} s), spilled to disk "
-            f"{format_bytes(r['spilled'])}, blocks {r['chunks']}, workers killed {r['lost']}, "
+            f"{format_bytes(r['spilled'])}, sent between workers {format_bytes(r['sent'])}, blocks {r['chunks']}, workers killed {r['lost']}, "
             f"row sums within {r['ratio']:.2g} of the bound"
         )
         if numpy is not None:
