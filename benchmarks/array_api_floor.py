@@ -1,8 +1,8 @@
 """Where the overhead of the array-API backends goes: the floor under any Python hot path.
 
 ``bench_array_api.py`` compares each backend call with the raw library call. This script
-times, in one process and the same way (``functools.partial`` on every side, alternating
-rounds), what a Python hot path cannot avoid: a function frame around the raw call, a
+times, in one process and the same way (each row the bare expression in the same compiled
+loop, alternating rounds), what a Python hot path cannot avoid: a function frame around the raw call, a
 method with a keyword-only ``out=`` (``matrix_multiply``'s signature), and one attribute
 read of the library's array (the cost of any test that asks the array something, such as
 its rank or device). A backend call within a goal is possible only where the floor is.
@@ -13,19 +13,21 @@ Run with ``python benchmarks/array_api_floor.py [--backends torch] [--rounds 21]
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 import numpy as np
-from bench_array_api import Case, measure
+from bench_array_api import Case
 
 import arraybackend as ab
+from arraybackend._bench._timing import time_pair
 
 
-def _shells(mm: Callable[[Any, Any], Any]) -> dict[str, Callable[[Any, Any], Any]]:
-    """Python layers around ``mm`` that check nothing (the floor of a hot path)."""
+def _shells(mm: Callable[[Any, Any], Any]) -> tuple[dict[str, str], dict[str, Any]]:
+    """Python layers around ``mm`` that check nothing (the floor of a hot path): the row
+    label -> the statement calling it, and the names those statements use."""
 
     def frame(x: Any, w: Any, /) -> Any:
         return mm(x, w)
@@ -45,22 +47,14 @@ def _shells(mm: Callable[[Any, Any], Any]) -> dict[str, Callable[[Any, Any], Any
         def method(self, x: Any, w: Any, /, *, out: Any = None) -> Any:
             return mm(x, w)
 
-    return {
-        "a Python function calling it": frame,
-        "a method with keyword-only out=": Shell().method,
-        "a function reading x.ndim, then calling it": one_read,
-        "a function reading x.ndim and w.ndim, then calling it": two_reads,
+    rows = {
+        "a Python function calling it": "frame(x, w)",
+        "a method with keyword-only out=": "shell.method(x, w)",
+        "a function reading x.ndim, then calling it": "one_read(x, w)",
+        "a function reading x.ndim and w.ndim, then calling it": "two_reads(x, w)",
     }
-
-
-def _library(name: str) -> tuple[Any, Callable[[Any], Any]]:
-    """(the module with matmul, how to wait for a result: JAX dispatches asynchronously)."""
-    if name == "jax":
-        import jax.numpy as jnp
-
-        return jnp, lambda z: z.block_until_ready()
-    module = {"array-api-strict": "array_api_strict"}.get(name, name)
-    return __import__(module), lambda z: z
+    names = {"frame": frame, "shell": Shell(), "one_read": one_read, "two_reads": two_reads}
+    return rows, names
 
 
 def _fmt(seconds: float) -> str:
@@ -72,27 +66,29 @@ def _transpose_frame(x: Any, /) -> Any:
 
 
 def cases(name: str, n: int) -> list[Case]:
+    """The rows for one library: each a statement against the raw call it is compared with."""
     be: Any = ab.get_backend(name)
-    lib, ready = _library(name)
+    lib: Any = importlib.import_module(
+        {"jax": "jax.numpy", "array-api-strict": "array_api_strict"}.get(name, name)
+    )
     rng = np.random.default_rng(0)
     x = be.asarray(rng.standard_normal((n, n)).astype(np.float32))
     w = be.asarray(rng.standard_normal((n, n)).astype(np.float32))
+    shells, names = _shells(lib.matmul)
+    ns: dict[str, Any] = {"be": be, "matmul": lib.matmul, "x": x, "w": w, **names}
+    ns["frame_t"] = _transpose_frame
+    wait = ".block_until_ready()" if name == "jax" else ""  # JAX dispatches asynchronously
 
-    def wait(fn: Callable[[], object]) -> Callable[[], object]:
-        return (lambda: ready(fn())) if name == "jax" else fn
+    def row(label: str, raw: str, stmt: str) -> Case:
+        return Case(f"{name} {n}x{n}: {label}", "", raw + wait, stmt + wait, ns, None)
 
-    raw = wait(partial(lib.matmul, x, w))
-    out = [Case(f"{name} {n}x{n}: raw matmul(x, w)", "", raw, raw, None)]
-    for label, shell in _shells(lib.matmul).items():
-        out.append(Case(f"{name} {n}x{n}: {label}", "", raw, wait(partial(shell, x, w)), None))
-    for label, ours in (("be.matrix_multiply", be.matrix_multiply), ("be.dot", be.dot)):
-        out.append(Case(f"{name} {n}x{n}: {label}(x, w)", "", raw, wait(partial(ours, x, w)), None))
-    raw_t = wait(partial(getattr, x, "T"))
-    out.append(Case(f"{name} {n}x{n}: raw x.T", "", raw_t, raw_t, None))
-    frame_t = wait(partial(_transpose_frame, x))
-    out.append(Case(f"{name} {n}x{n}: a Python function returning x.T", "", raw_t, frame_t, None))
-    ours_t = wait(partial(be.transpose, x))
-    out.append(Case(f"{name} {n}x{n}: be.transpose(x)", "", raw_t, ours_t, None))
+    out = [row("raw matmul(x, w)", "matmul(x, w)", "matmul(x, w)")]
+    out += [row(label, "matmul(x, w)", stmt) for label, stmt in shells.items()]
+    out.append(row("be.matrix_multiply(x, w)", "matmul(x, w)", "be.matrix_multiply(x, w)"))
+    out.append(row("be.dot(x, w)", "matmul(x, w)", "be.dot(x, w)"))
+    out.append(row("raw x.T", "x.T", "x.T"))
+    out.append(row("a Python function returning x.T", "x.T", "frame_t(x)"))
+    out.append(row("be.transpose(x)", "x.T", "be.transpose(x)"))
     return out
 
 
@@ -111,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         for n in (int(s) for s in args.sizes.split(",")):
             for case in cases(name, n):
-                _, ours_s, ratio = measure(case, args.rounds, args.budget)
+                timing = time_pair(case.raw, case.ours, case.namespace, args.rounds, args.budget)
+                ours_s, ratio = timing.ours_s, timing.ratio
                 print(f"| {case.name} | {_fmt(ours_s)} | {ratio:.3f} |", flush=True)
     return 0
 

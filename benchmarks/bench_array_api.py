@@ -1,9 +1,13 @@
 """Overhead of the array-API backends (jax, torch, array-api-strict) against their raw calls.
 
 Each case times the raw library call and the backend call in alternating rounds, each side
-first in every other round, both wrapped the same way (``functools.partial``; for JAX both
-also wait for the result with ``block_until_ready``, since JAX dispatches asynchronously).
-It prints the median time of each side and the median of the per-round ratios.
+first in every other round, both the bare expression in the same compiled loop, as the NumPy
+benchmark times them (``arraybackend._bench._timing.time_pair``; for JAX both also wait for
+the result with ``block_until_ready``, since JAX dispatches asynchronously). No
+``functools.partial`` or lambda around either side: a call from C (``partial``) into a
+Python function costs ~400 instructions more than the same call from Python code, which
+user code makes, so it would weigh on the backend's side only. It prints the median time of
+each side and the median of the per-round ratios.
 ``--processes N`` repeats the whole run in N fresh processes and adds the spread (min and
 max of the per-process medians): single-process ratios are tight, between processes they
 move by a few percent, more on a machine shared with other work.
@@ -14,21 +18,20 @@ Run with ``python benchmarks/bench_array_api.py [--processes 5] [--backends jax,
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import platform
 import statistics
 import subprocess
 import sys
-import timeit
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 import numpy as np
 
 import arraybackend as ab
+from arraybackend._bench._timing import time_pair
 
 GOALS = {4: 1.10, 1024: 1.01}
 
@@ -37,79 +40,41 @@ GOALS = {4: 1.10, 1024: 1.01}
 class Case:
     name: str
     raw_label: str
-    raw: Callable[[], object]
-    ours: Callable[[], object]
+    raw: str
+    ours: str
+    namespace: dict[str, Any]
     goal: float | None
-
-
-def _per_call(fn: Callable[[], object], number: int) -> float:
-    return timeit.timeit(fn, number=number) / number
-
-
-def measure(case: Case, rounds: int, budget_s: float) -> tuple[float, float, float]:
-    """Median raw time, median backend time, median of the per-round ratios."""
-    for _ in range(3):
-        case.raw()
-        case.ours()
-    once = max(_per_call(case.raw, 3), 1e-9)
-    number = max(1, int(budget_s / rounds / 2 / once))
-    raw_times: list[float] = []
-    our_times: list[float] = []
-    ratios: list[float] = []
-    for i in range(rounds):
-        if i % 2:
-            o = _per_call(case.ours, number)
-            r = _per_call(case.raw, number)
-        else:
-            r = _per_call(case.raw, number)
-            o = _per_call(case.ours, number)
-        raw_times.append(r)
-        our_times.append(o)
-        ratios.append(o / r)
-    return statistics.median(raw_times), statistics.median(our_times), statistics.median(ratios)
-
-
-def _library(name: str) -> tuple[Any, Callable[[Any], Any], Callable[[Any], Any]]:
-    """(module with matmul, transpose as the library spells it, wait for a result)."""
-    if name == "jax":
-        import jax.numpy as jnp
-
-        def ready(z: Any) -> Any:
-            return z.block_until_ready()
-
-        return jnp, lambda x: x.T, ready
-    if name == "torch":
-        import torch
-
-        return torch, lambda x: x.T, lambda z: z
-    import array_api_strict
-
-    return array_api_strict, lambda x: x.T, lambda z: z
 
 
 def cases(name: str, rng: np.random.Generator) -> list[Case]:
     be: Any = ab.get_backend(name)
-    lib, _, ready = _library(name)
-    wait = name == "jax"
+    lib: Any = importlib.import_module(
+        {"jax": "jax.numpy", "array-api-strict": "array_api_strict"}.get(name, name)
+    )
+    # JAX dispatches asynchronously: both sides wait for their result.
+    wait = ".block_until_ready()" if name == "jax" else ""
     out: list[Case] = []
 
-    def pair(raw: Callable[[], object], ours: Callable[[], object]) -> tuple[Any, Any]:
-        if not wait:
-            return raw, ours
-        return (lambda: ready(raw())), (lambda: ready(ours()))
+    def case(label: str, raw: str, ours: str, ns: dict[str, Any], goal: float | None) -> None:
+        namespace = {"be": be, "matmul": lib.matmul, **ns}
+        out.append(Case(label, raw.split("(")[0], raw + wait, ours + wait, namespace, goal))
 
     for n in (4, 1024):
         x = be.asarray(rng.standard_normal((n, n)).astype(np.float32))
         w = be.asarray(rng.standard_normal((n, n)).astype(np.float32))
-        raw, ours = pair(partial(lib.matmul, x, w), partial(be.matrix_multiply, x, w))
-        out.append(Case(f"{name} matrix_multiply {n}x{n} f32", "matmul", raw, ours, GOALS[n]))
-        raw, ours = pair(partial(lib.matmul, x, w), partial(be.dot, x, w))
-        out.append(Case(f"{name} dot {n}x{n} f32", "matmul", raw, ours, GOALS[n]))
-        raw, ours = pair(partial(getattr, x, "T"), partial(be.transpose, x))
-        out.append(Case(f"{name} transpose {n}x{n} f32", "x.T", raw, ours, GOALS[n]))
+        ns = {"x": x, "w": w}
+        label = f"{name} {{}} {n}x{n} f32"
+        case(
+            label.format("matrix_multiply"),
+            "matmul(x, w)",
+            "be.matrix_multiply(x, w)",
+            ns,
+            GOALS[n],
+        )
+        case(label.format("dot"), "matmul(x, w)", "be.dot(x, w)", ns, GOALS[n])
+        case(label.format("transpose"), "x.T", "be.transpose(x)", ns, GOALS[n])
     u = be.asarray(rng.standard_normal(4).astype(np.float32))
-    raw, ours = pair(partial(lib.matmul, u, u), partial(be.dot, u, u))
-    out.append(Case(f"{name} dot length-4 vectors f32", "matmul", raw, ours, None))
+    case(f"{name} dot length-4 vectors f32", "matmul(u, u)", "be.dot(u, u)", {"u": u}, None)
     return out
 
 
@@ -125,7 +90,8 @@ def _one_process(names: list[str], rounds: int, budget: float) -> list[dict[str,
     rows: list[dict[str, Any]] = []
     for name in names:
         for case in cases(name, np.random.default_rng(0)):
-            raw_s, ours_s, ratio = measure(case, rounds, budget)
+            timing = time_pair(case.raw, case.ours, case.namespace, rounds, budget)
+            raw_s, ours_s, ratio = timing.raw_s, timing.ours_s, timing.ratio
             rows.append(
                 {
                     "case": case.name,
