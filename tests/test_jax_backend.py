@@ -293,3 +293,24 @@ def test_a_tracer_is_on_the_backends_device(be: JaxBackend) -> None:
 
     _jit(record)(be.asarray(np.ones((2, 2))))
     assert seen == [be.device]
+
+
+def test_backend_of_a_tracer_is_the_jax_backend(be: JaxBackend) -> None:
+    # A tracer is a jax.Array by registration, not by inheritance: looking its class up by
+    # its bases found no backend, so code written with backend_of failed under jit.
+    seen: list[object] = []
+
+    def generic(a: jax.Array) -> jax.Array:
+        owner = ab.backend_of(a, a)
+        seen.append(owner)
+        product: jax.Array = owner.matrix_multiply(a, owner.transpose(a))
+        return product
+
+    def loss(a: jax.Array) -> jax.Array:
+        return jnp.sum(generic(a))
+
+    x = be.asarray(np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(_jit(generic)(x), be.to_numpy(x) @ be.to_numpy(x).T)
+    _grad(loss)(x)
+    _vmap(generic)(be.asarray(np.ones((4, 2, 3))))
+    assert seen == [be, be, be]
