@@ -103,3 +103,32 @@ def test_accumulate_copies_a_read_only_block() -> None:
     got = accumulate(acc, np.eye(2), np.eye(2))
     np.testing.assert_array_equal(got, 1 + np.eye(2))
     np.testing.assert_array_equal(acc, np.ones((2, 2)))
+
+
+class _FailsOnce:
+    """A right operand whose product fails once, at the ``fail_at``-th slab (a transient
+    error in a task: a worker short of memory for one temporary)."""
+
+    __array_ufunc__ = None  # NumPy defers to __rmatmul__
+
+    def __init__(self, b: Any, fail_at: int) -> None:
+        self.b, self.calls, self.fail_at = b, 0, fail_at
+
+    def __rmatmul__(self, a: Any) -> Any:
+        self.calls += 1
+        if self.calls == self.fail_at:
+            raise MemoryError("no room for one slab")
+        return a @ self.b
+
+
+def test_a_retried_accumulation_fails_rather_than_add_twice() -> None:
+    # dask retries a failed task (compute(..., retries=1)) with the same input block, in
+    # place since the first attempt: the slabs that attempt added were added again, and
+    # the product was silently wrong. A retry must fail instead.
+    acc, a = np.zeros((2 * SLABS, 2)), np.ones((2 * SLABS, 3))
+    b = _FailsOnce(np.ones((3, 2)), fail_at=3)
+    with pytest.raises(MemoryError):
+        accumulate(acc, a, b)
+    assert acc.any()  # two slabs were added before the failure
+    with pytest.raises(RuntimeError, match="partly written by an attempt that failed"):
+        accumulate(acc, a, b)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -293,3 +294,53 @@ def test_a_tracer_is_on_the_backends_device(be: JaxBackend) -> None:
 
     _jit(record)(be.asarray(np.ones((2, 2))))
     assert seen == [be.device]
+
+
+def test_backend_of_a_tracer_is_the_jax_backend(be: JaxBackend) -> None:
+    # A tracer is a jax.Array by registration, not by inheritance: looking its class up by
+    # its bases found no backend, so code written with backend_of failed under jit.
+    seen: list[object] = []
+
+    def generic(a: jax.Array) -> jax.Array:
+        owner = ab.backend_of(a, a)
+        seen.append(owner)
+        product: jax.Array = owner.matrix_multiply(a, owner.transpose(a))
+        return product
+
+    def loss(a: jax.Array) -> jax.Array:
+        return jnp.sum(generic(a))
+
+    x = be.asarray(np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(_jit(generic)(x), be.to_numpy(x) @ be.to_numpy(x).T)
+    _grad(loss)(x)
+    _vmap(generic)(be.asarray(np.ones((4, 2, 3))))
+    assert seen == [be, be, be]
+
+
+def test_what_computes_eagerly_computes_under_jit_and_vmap(be: JaxBackend) -> None:
+    # bfloat16, JAX's own dtype, is multiplied by the hot path; tracers took the checked
+    # path only, which refuses it, so moving working code into jax.jit made it fail.
+    x = be.asarray(np.arange(6.0, dtype=np.float32).reshape(2, 3)).astype(jnp.bfloat16)
+    w = be.transpose(x)
+    want = np.asarray(be.matrix_multiply(x, w), dtype=np.float64)
+
+    def closed_over(t: jax.Array) -> jax.Array:  # one operand traced, one a constant
+        return be.matrix_multiply(t, w)
+
+    for got in (
+        _jit(be.matrix_multiply)(x, w),
+        _jit(be.dot)(x, w),
+        _jit(closed_over)(x),
+        _vmap(be.dot, in_axes=(0, None))(x, w),
+    ):
+        np.testing.assert_array_equal(np.asarray(got, np.float64), want)
+    # What the eager call refuses is refused alike under jit, with the same message.
+    for op, a, b in (
+        (be.matrix_multiply, x, w.astype(jnp.float32)),
+        (be.matrix_multiply, x, x),
+        (be.dot, x[None], w),
+    ):
+        with pytest.raises(ab.ArrayBackendError) as eager:
+            op(a, b)
+        with pytest.raises(type(eager.value), match=re.escape(str(eager.value))):
+            _jit(op)(a, b)

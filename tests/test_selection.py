@@ -522,3 +522,24 @@ def test_a_member_that_raises_is_refused_whatever_the_hash_seed(seed: str) -> No
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
     )
     assert done.stdout.strip() == "ArgumentError True", done.stderr
+
+
+class BlockedToNumpyBackend(HalfABackend):
+    """Every member, but ``to_numpy`` is None: Python's way of saying a method is absent."""
+
+    to_numpy = None  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
+
+    def matrix_multiply(self, x: Any, w: Any, /, *, out: Any = None) -> Any:
+        return x @ w
+
+    def dot(self, u: Any, v: Any, /) -> Any:
+        return u @ v
+
+
+def test_a_member_set_to_none_is_named_as_lacking() -> None:
+    # isinstance against the protocol refuses a None method, but the members read found
+    # nothing missing: the message ended "which lacks " and named nothing.
+    use: Any = ab.use_backend  # an untyped caller gets here
+    with pytest.raises(ab.ArgumentError) as info:
+        use(BlockedToNumpyBackend())
+    assert str(info.value).endswith("of type BlockedToNumpyBackend, which lacks to_numpy")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import _thread
 import sys
 
-__all__ = ["declare", "forget", "owner_name", "parse_spec"]
+__all__ = ["declare", "forget", "instance_owner_name", "owner_name", "parse_spec"]
 
 _lock = _thread.allocate_lock()  # not threading: ~1 ms of import time
 # backend name -> (module, qualified class name)
@@ -71,3 +71,19 @@ def owner_name(cls: type) -> str | None:
         found = next((targets[c] for c in cls.__mro__ if c in targets), None)
         _cache[cls] = found
     return found
+
+
+def instance_owner_name(x: object) -> str | None:
+    """The backend whose declared array class admits ``x`` by ``isinstance`` only, or None.
+
+    For arrays whose class does not derive from the declared one: ``jax.Array``'s
+    metaclass admits JAX's tracers (the operands under ``jax.jit``, ``grad``, ``vmap``).
+    Not cached (the answer is the instance's); asked only where ``owner_name`` found none.
+    """
+    with _lock:
+        specs = list(_specs.items())
+    for name, spec in specs:
+        target = _resolve(*spec)
+        if target is not None and isinstance(x, target):
+            return name
+    return None

@@ -355,6 +355,8 @@ def _owner(x: object) -> Backend[Any]:
         _read_entry_points()  # a plugin's array: its class is declared by its entry point
         name = _ownership.owner_name(type(x))
     if name is None:
+        name = _ownership.instance_owner_name(x)  # e.g. a JAX tracer (jax.Array by its metaclass)
+    if name is None:
         msg = f"backend_of: {describe(x)} is not an array of any registered backend"
         raise ArrayTypeError(msg)
     backend: object = get_backend(name)

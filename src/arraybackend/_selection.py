@@ -53,10 +53,11 @@ _MEMBERS = ("name", "matrix_multiply", "transpose", "dot", "to_numpy")
 
 def _has(obj: object, member: str) -> bool:
     try:
-        getattr(obj, member)
+        value = getattr(obj, member)
     except Exception:  # a property that raises is as good as missing here
         return False
-    return True
+    # A method set to None is absent (Python's convention, which the protocol check follows).
+    return value is not None or member == "name"
 
 
 def _resolve(backend: object, caller: str) -> Backend[Any]:

@@ -18,8 +18,10 @@ once, whatever the length of the contraction. Integer results are the same as Nu
 
 from __future__ import annotations
 
+from contextlib import suppress
 from itertools import product
 from typing import Any
+from weakref import WeakValueDictionary
 
 import dask.array as da
 import numpy as np
@@ -34,20 +36,41 @@ __all__ = ["SLABS", "accumulate", "accumulated_matmul"]
 SLABS = 4
 
 
+# Blocks an accumulating task failed part way through, by id (weakly: an entry goes with
+# its block, so a reused id is never mistaken for it).
+_torn: WeakValueDictionary[int, Any] = WeakValueDictionary()
+
+
 def _first(a: Any, b: Any) -> Any:
     return a @ b
 
 
 def accumulate(acc: Any, a: Any, b: Any) -> Any:
-    """``acc += a @ b`` in slabs of rows (a temporary of a fraction of a block); ``acc``."""
+    """``acc += a @ b`` in slabs of rows (a temporary of a fraction of a block); ``acc``.
+
+    A retry of a task that failed part way (dask's ``retries=``) is handed the same,
+    partly written ``acc``: it raises RuntimeError rather than add those slabs twice.
+    """
+    if _torn.get(id(acc)) is acc:
+        msg = (
+            "accumulate: this output block was partly written by an attempt that failed, "
+            "so a retry cannot resume the sum; compute the product again (dask's retries= "
+            "cannot recover an in-place accumulation)"
+        )
+        raise RuntimeError(msg)
     # acc is the previous task's fresh result and this task its only dependent, so it is
     # ours to overwrite (a copy only if it arrived read-only, e.g. from another worker).
     if not getattr(acc.flags, "writeable", True):
         acc = acc.copy()
     rows = a.shape[-2]
     step = max(1, -(-rows // SLABS))
-    for r in range(0, rows, step):
-        acc[..., r : r + step, :] += a[..., r : r + step, :] @ b
+    try:
+        for r in range(0, rows, step):
+            acc[..., r : r + step, :] += a[..., r : r + step, :] @ b
+    except BaseException:
+        with suppress(TypeError):  # an array type without weak references: not tracked
+            _torn[id(acc)] = acc
+        raise
     return acc
 
 

@@ -29,8 +29,10 @@ What is particular to JAX, and what the backend does about it:
   operands' shardings with the backend's (skipped when the process has one device only).
 - **Transformations.** Inside ``jax.jit``, ``jax.grad``, ``jax.vmap``, operands are tracers:
   values without a device until the transformed function runs (JAX places them). They
-  take the checked path, where a tracer counts as on the backend's device; the checks of
-  shapes and dtypes hold as for arrays, and products stay differentiable. ``to_numpy`` of
+  take the hot path as arrays do (a tracer counts as on the backend's device), then the
+  checked path for what it does not compute: the checks of shapes and dtypes hold as for
+  arrays, what computes outside a transformation computes inside (bfloat16 products), and
+  products stay differentiable. ``to_numpy`` of
   a tracer is refused (it has no values yet): convert what the transformed function returns.
 """
 
@@ -196,7 +198,7 @@ class JaxBackend(ArrayAPIBackend[jax.Array]):
             type(x) is self._array is type(w)
             and out is None
             and (self._only_device or x.sharding == self._sharding == w.sharding)
-        ):
+        ) or (out is None and self._traced(x, w)):
             product = self._product
             try:
                 z = product(x, w)
@@ -207,9 +209,10 @@ class JaxBackend(ArrayAPIBackend[jax.Array]):
         return self._checked_product("matrix_multiply", ("x", "w"), x, w, out)
 
     def dot(self, u: jax.Array, v: jax.Array, /) -> jax.Array:
-        if type(u) is self._array is type(v) and (
-            self._only_device or u.sharding == self._sharding == v.sharding
-        ):
+        if (
+            type(u) is self._array is type(v)
+            and (self._only_device or u.sharding == self._sharding == v.sharding)
+        ) or self._traced(u, v):
             dot = self._dot
             try:
                 z = dot(u, v)
@@ -229,6 +232,18 @@ class JaxBackend(ArrayAPIBackend[jax.Array]):
             if z is not None:
                 return z
         return self._checked_transpose(x, axes)
+
+    def _traced(self, x: jax.Array, w: jax.Array, /) -> bool:
+        """Whether JAX is tracing ``x`` or ``w`` (under jit, grad, vmap) and the other is a
+        tracer too or an array on this backend's device: then the hot path takes them, so
+        what computes outside a transformation computes inside (bfloat16 products)."""
+        traced_x, traced_w = isinstance(x, Tracer), isinstance(w, Tracer)
+        if traced_x is traced_w:
+            return traced_x
+        other = w if traced_x else x
+        return type(other) is self._array and (
+            self._only_device or other.sharding == self._sharding
+        )
 
     def _device_of(self, x: jax.Array, /) -> Hashable:
         # A tracer (under jit, grad, vmap) has no device: it is placed where it runs.
