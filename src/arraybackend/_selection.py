@@ -19,7 +19,7 @@ import _thread
 import os
 import warnings
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 from arraybackend._protocol import Backend
 from arraybackend._registry import get_backend, known_backends
@@ -70,12 +70,12 @@ def _resolve(backend: object, caller: str) -> Backend[Any]:
             f"instance ({backend.__qualname__}()) or a registered name such as 'numpy'"
         )
         raise ArgumentError(msg)
-    # The members first, each read once: isinstance(backend, Backend) would let a property
-    # that raises (anything but AttributeError) escape on Python 3.11.
+    # The members, each read once, are the protocol check itself: isinstance(backend,
+    # Backend) would let a property that raises (not AttributeError) escape on Python 3.11,
+    # and from 3.12 it ignores members an object gives through __getattr__.
     missing = [m for m in _MEMBERS if not _has(backend, m)]
-    if not missing and isinstance(backend, Backend):
-        found: Backend[Any] = backend  # pyright: ignore[reportUnknownVariableType]
-        return found
+    if not missing:
+        return cast("Backend[Any]", backend)
     names = ", ".join(repr(name) for name in known_backends())
     msg = (
         f"{caller}: expected a backend name ({names}) or a backend object, got {backend!r} "
