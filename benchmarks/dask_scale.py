@@ -6,7 +6,7 @@ Dask backend and checks the row sums of ``x @ w`` against ``x @ (w @ 1)`` within
 inner-product error bound, never holding the product whole. Prints the wall time, the
 peak resident memory of each worker process (sampled every 20 ms), the CPU time the
 workers used, what they spilled to disk and sent each other and, with ``--numpy``, the
-same steps in memory with NumPy right before each cluster, and the ratios. ``nox -s scale`` runs it;
+same steps in memory with NumPy before and after each cluster, and the ratios to their mean. ``nox -s scale`` runs it;
 the figures in docs/dask-scale.txt came from::
 
     python benchmarks/dask_scale.py --n 11000 --workers 1,2,4 --memory-limit 1GiB --numpy
@@ -197,6 +197,14 @@ def run_numpy(n: int) -> dict[str, Any]:
     }
 
 
+def _print_numpy(label: str, numpy: dict[str, Any]) -> None:
+    print(
+        f"{label} ({numpy['blas']} BLAS threads): {numpy['wall']:.1f} s, "
+        f"CPU {numpy['cpu']:.1f} s, peak +{format_bytes(numpy['peak'])} "
+        f"(row sums within {numpy['ratio']:.2g} of the bound)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--n", type=int, default=11000)
@@ -220,16 +228,15 @@ def main() -> None:
         f"{data / limit:.1f} x one worker's limit ({format_bytes(limit)})"
     )
     print("times: generate x and w, multiply, row sums of x @ w and x @ (w @ 1)")
+    # NumPy runs before and after each cluster, and each cluster is compared with the mean
+    # of the two: on a shared machine the speed drifts, and the first in-memory run of a
+    # process was 10-30 % slower than the next ones (so one more, untimed, goes first).
+    numpy: dict[str, Any] | None = None
+    if args.numpy:
+        _print_numpy("numpy warm-up, not compared", run_numpy(n))
+        numpy = run_numpy(n)
+        _print_numpy("numpy in memory", numpy)
     for workers in (int(v) for v in args.workers.split(",")):
-        # NumPy right before each cluster: on a shared machine the load drifts, and a
-        # ratio is only as good as the two runs are close in time.
-        numpy = run_numpy(n) if args.numpy else None
-        if numpy is not None:
-            print(
-                f"numpy in memory ({numpy['blas']} BLAS threads): {numpy['wall']:.1f} s, "
-                f"CPU {numpy['cpu']:.1f} s, peak +{format_bytes(numpy['peak'])} "
-                f"(row sums within {numpy['ratio']:.2g} of the bound)"
-            )
         r = run_cluster(n, workers, limit, args.chunk)
         peaks = ", ".join(format_bytes(p) for p in r["peaks"])
         cpu = ", ".join(f"{c:.1f}" for c in r["cpu"])
@@ -243,18 +250,25 @@ def main() -> None:
         print(
             f"    {r['wall']:.1f} s, worker peak RSS {peaks}, worker CPU {cpu} s "
             f"(scheduler and client {r['scheduler_cpu']:.1f} s), spilled to disk "
-            f"{format_bytes(r['spilled'])}, sent between workers {format_bytes(r['sent'])}, blocks {r['chunks']}, workers killed {r['lost']}, "
+            f"{format_bytes(r['spilled'])}, sent between workers {format_bytes(r['sent'])}, "
+            f"blocks {r['chunks']}, workers killed {r['lost']}, "
             f"row sums within {r['ratio']:.2g} of the bound"
         )
-        if numpy is not None:
-            total_cpu = sum(r["cpu"]) + r["scheduler_cpu"]
-            print(
-                f"    against numpy just before: time {r['wall'] / numpy['wall']:.2f} x, "
-                f"CPU {total_cpu / numpy['cpu']:.2f} x, largest worker peak "
-                f"{max(r['peaks']) / numpy['peak']:.0%} of numpy's peak "
-                f"(all workers: {sum(r['peaks']) / numpy['peak']:.0%})"
-            )
         print(f"    load average: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
+        if numpy is None:
+            continue
+        after = run_numpy(n)
+        _print_numpy("numpy in memory", after)
+        wall = (numpy["wall"] + after["wall"]) / 2
+        cpu_s = (numpy["cpu"] + after["cpu"]) / 2
+        total_cpu = sum(r["cpu"]) + r["scheduler_cpu"]
+        print(
+            f"    {workers} workers against the mean of the numpy runs around them: time "
+            f"{r['wall'] / wall:.2f} x, CPU {total_cpu / cpu_s:.2f} x, largest worker peak "
+            f"{max(r['peaks']) / after['peak']:.0%} of numpy's peak "
+            f"(all workers: {sum(r['peaks']) / after['peak']:.0%})"
+        )
+        numpy = after
     print(f"load average after: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
 
 
