@@ -29,7 +29,9 @@ from dask.array.utils import meta_from_array
 from dask.base import tokenize
 from dask.highlevelgraph import HighLevelGraph
 
-__all__ = ["SLABS", "accumulate", "accumulated_matmul"]
+from arraybackend.backends._dask_chunks import Chunks
+
+__all__ = ["SLABS", "accumulate", "accumulated_matmul", "int_chunks"]
 
 #: An accumulating task adds its product in this many slabs of rows, so the temporary
 #: product is a fraction of a block, not a whole one.
@@ -74,7 +76,8 @@ def accumulate(acc: Any, a: Any, b: Any) -> Any:
     return acc
 
 
-def _int_chunks(a: da.Array) -> tuple[tuple[int, ...], ...]:
+def int_chunks(a: da.Array) -> Chunks:
+    """``a.chunks`` as ints (sizes known: the caller checked there is no NaN)."""
     return tuple(tuple(int(c) for c in axis) for axis in a.chunks)
 
 
@@ -92,7 +95,7 @@ def accumulated_matmul(x: da.Array, w: da.Array) -> da.Array:
     and the batch axes agree in their chunks where neither has size 1: the chunk plan
     (``_dask_chunks.plan_product``) makes them so. Shapes and dtypes are checked before.
     """
-    xc, wc = _int_chunks(x), _int_chunks(w)
+    xc, wc = int_chunks(x), int_chunks(w)
     nb = max(len(xc), len(wc)) - 2
     xs, ws = tuple(map(sum, xc[:-2])), tuple(map(sum, wc[:-2]))
     missing: tuple[None, ...] = (None,)

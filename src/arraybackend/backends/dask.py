@@ -40,7 +40,6 @@ from dask.utils import format_bytes, parse_bytes
 from arraybackend.backends import _dask_graph
 from arraybackend.backends._dask_chunks import (
     MIN_BLOCK_BYTES,
-    Chunks,
     block_bytes,
     plan_product,
 )
@@ -168,10 +167,6 @@ def _shape(x: da.Array) -> tuple[int, ...]:
     return tuple(int(s) for s in x.shape)
 
 
-def _chunks(x: da.Array) -> Chunks:
-    return tuple(tuple(int(c) for c in axis) for axis in x.chunks)
-
-
 class DaskBackend:
     """Lazy dask arrays, computed by dask's configured scheduler or ``distributed.Client``.
 
@@ -247,7 +242,9 @@ class DaskBackend:
         result = np.result_type(x.dtype, w.dtype)
         itemsize = max(x.dtype.itemsize, w.dtype.itemsize, result.itemsize)
         elements = self.planned_block_size() // itemsize
-        xc, wc = plan_product(_chunks(x), _chunks(w), elements=elements)
+        xc, wc = plan_product(
+            _dask_graph.int_chunks(x), _dask_graph.int_chunks(w), elements=elements
+        )
         x = x if xc is None else x.rechunk(xc)
         w = w if wc is None else w.rechunk(wc)
         # One accumulating chain per output block (_dask_graph), not da.matmul's partial
