@@ -285,6 +285,7 @@ class JaxBackend(ArrayAPIBackend[jax.Array]):
 
     def _to_host(self, x: jax.Array, /) -> HostArray:
         if isinstance(x, Tracer):
+            # Tracer is generic in JAX's annotations: pyright sees type[Tracer[Unknown]].
             kind: str = type(x).__name__  # pyright: ignore[reportUnknownArgumentType]
             msg = (
                 f"to_numpy: x is a value JAX is tracing ({kind}, inside jax.jit, "
