@@ -7,6 +7,7 @@ this file, and its output is committed under docs/.
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib import import_module
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -243,3 +244,67 @@ def test_out_passed_by_position_is_out(be: TorchBackend) -> None:
     np.testing.assert_array_equal(
         be.to_numpy(out), np.arange(4.0).reshape(2, 2) @ np.arange(4.0).reshape(2, 2)
     )
+
+
+# -- under torch.func's transforms (operands are wrapped tensors) --------------------------
+# typings/torch leaves torch.func out: its functions are untyped here.
+func: Any = import_module("torch.func")
+
+
+def _total(a: torch.Tensor) -> torch.Tensor:
+    """A scalar function of ``a`` for torch.func.grad (typings/torch has no Tensor.sum)."""
+    return torch.matmul(
+        torch.matmul(torch.ones((1, a.shape[0]), dtype=a.dtype), a),
+        torch.ones((a.shape[1], 1), dtype=a.dtype),
+    )[0, 0]
+
+
+def test_to_numpy_inside_vmap_says_what_to_do(be: TorchBackend) -> None:
+    # A wrapped tensor has no storage of its own: PyTorch's own error was "Cannot access
+    # data pointer of Tensor that doesn't have storage".
+    x = torch.ones((3, 2, 2), dtype=torch.float64)
+    with pytest.raises(ab.ArrayTypeError, match=r"torch\.func.*return it from the transformed"):
+        func.vmap(be.to_numpy)(x)
+
+
+def test_to_numpy_inside_grad_says_what_to_do(be: TorchBackend) -> None:
+    def loss(a: torch.Tensor) -> torch.Tensor:
+        return _total(torch.as_tensor(be.to_numpy(a)))
+
+    with pytest.raises(ab.ArrayTypeError, match=r"torch\.func.*return it from the transformed"):
+        func.grad(loss)(torch.ones((2, 2), dtype=torch.float64))
+
+
+def test_products_and_transposes_work_inside_vmap_and_grad(be: TorchBackend) -> None:
+    x = torch.as_tensor(np.arange(12.0).reshape(3, 2, 2))
+
+    def layer(a: torch.Tensor) -> torch.Tensor:
+        mixed = be.matrix_multiply(a, a.to(torch.int64))  # the checked path (promotion)
+        return be.dot(be.transpose(a), mixed)
+
+    def loss(a: torch.Tensor) -> torch.Tensor:
+        return _total(layer(a))
+
+    batched: torch.Tensor = func.vmap(layer)(x)
+    for i in range(3):
+        np.testing.assert_array_equal(batched[i].numpy(), be.to_numpy(layer(x[i])))
+
+    def reference(a: torch.Tensor) -> torch.Tensor:  # PyTorch alone (no gradient through the cast)
+        mixed = torch.matmul(a, a.to(torch.int64).to(torch.float64))
+        return _total(torch.matmul(a.permute((1, 0)), mixed))
+
+    want = func.grad(reference)(x[0])
+    np.testing.assert_array_equal(func.grad(loss)(x[0]).numpy(), want.numpy())
+
+
+def test_an_unbatched_out_inside_vmap_is_an_output_error(be: TorchBackend) -> None:
+    # The batched result cannot go into one (unbatched) matrix: PyTorch's RuntimeError
+    # came out of out.copy_ bare.
+    x = torch.ones((3, 2, 2), dtype=torch.float64)
+    out = torch.zeros((2, 2), dtype=torch.float64)
+
+    def product(a: torch.Tensor) -> torch.Tensor:
+        return be.matrix_multiply(a, a, out=out)
+
+    with pytest.raises(ab.OutputError, match="PyTorch could not write out="):
+        func.vmap(product)(x)

@@ -21,11 +21,16 @@ What is particular to PyTorch, and what the backend does about it:
   never changes it.
 - **Autograd.** Products stay differentiable; ``to_numpy`` detaches. An ``out`` that is a
   leaf requiring grad cannot be written (``OutputError``), as in PyTorch.
+- **Transforms.** Under ``torch.func`` (``vmap``, ``grad``, ``jacrev``...) operands are
+  wrapped tensors: products and transposes work on them, ``to_numpy`` of one is refused
+  (it holds no data of its own), and an ``out`` PyTorch cannot write (an unbatched one
+  under ``vmap``) is an ``OutputError``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
+from importlib import import_module
 from typing import Any, Literal, cast, overload
 
 import numpy as np
@@ -33,7 +38,7 @@ import torch
 
 from arraybackend._protocol import HostArray
 from arraybackend.backends._array_api import ArrayAPIBackend
-from arraybackend.errors import BackendUnavailableError, DTypeError
+from arraybackend.errors import ArrayTypeError, BackendUnavailableError, DTypeError, OutputError
 
 __all__ = ["TorchBackend"]
 
@@ -50,6 +55,11 @@ _COMPUTE = {np.dtype(n): np.dtype(np.int64) for n in ("uint16", "uint32", "uint6
 # or any other subclass, takes the checked path).
 _TENSOR = torch.Tensor
 _matmul = torch.matmul
+# True for a tensor that torch.func's transforms wrap (batched, grad-tracking): it has no
+# storage of its own. A private module, absent from typings/torch: looked up, not imported.
+_transformed: Callable[[torch.Tensor], bool] = import_module(
+    "torch._C._functorch"
+).is_functorch_wrapped_tensor
 
 
 def _canonical(device: object) -> torch.device:
@@ -209,6 +219,13 @@ class TorchBackend(ArrayAPIBackend[torch.Tensor]):
         return torch.as_tensor(private, device=self.device)
 
     def _to_host(self, x: torch.Tensor, /) -> HostArray:
+        if _transformed(x):
+            msg = (
+                "to_numpy: x is a tensor inside a torch.func transform (vmap, grad, jacrev...): "
+                "it holds no data of its own; return it from the transformed function and "
+                "convert the result"
+            )
+            raise ArrayTypeError(msg)
         host = x.detach().resolve_conj().resolve_neg().cpu().numpy()
         copied: HostArray = np.array(host, copy=True)
         return copied
@@ -223,4 +240,8 @@ class TorchBackend(ArrayAPIBackend[torch.Tensor]):
         )
 
     def _write(self, out: torch.Tensor, z: torch.Tensor, /) -> None:
-        out.copy_(z)
+        try:
+            out.copy_(z)
+        except RuntimeError as err:  # under vmap: a batched result and an unbatched out
+            msg = f"PyTorch could not write out=: {err}; pass an out it can hold, or use the result"
+            raise OutputError(msg) from err
