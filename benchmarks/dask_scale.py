@@ -5,9 +5,10 @@ builds ``x`` and ``w`` (n x n, uniform in [0, 1)) on the workers, multiplies the
 Dask backend and checks the row sums of ``x @ w`` against ``x @ (w @ 1)`` within the
 inner-product error bound, never holding the product whole. Prints the wall time, the
 peak resident memory of each worker process (sampled every 20 ms), the CPU time the
-workers used, what they spilled to disk and sent each other and, with ``--numpy``, the
-same steps in memory with NumPy before and after each cluster, and the ratios to their mean. ``nox -s scale`` runs it;
-the figures in docs/dask-scale.txt came from::
+workers used (and how much of it in tasks), what they spilled to disk and sent each other
+and, with ``--numpy``, the same steps in memory with NumPy before and after each cluster,
+and the ratios to their mean. ``nox -s scale`` runs it; the figures in docs/dask-scale.txt
+came from::
 
     python benchmarks/dask_scale.py --n 11000 --workers 1,2,4 --memory-limit 1GiB --numpy
 
@@ -72,6 +73,15 @@ def spilled_to_disk(dask_worker: Any) -> int:
     """Bytes this worker has written to disk so far (spilled data, counted when written)."""
     digests: dict[tuple[str, ...], float] = dask_worker.digests_total
     return int(sum(v for k, v in digests.items() if k[-2:] == ("disk-write", "bytes")))
+
+
+def task_cpu(dask_worker: Any) -> float:
+    """CPU seconds this worker's threads have spent running tasks so far (the rest of its
+    CPU time is sending, receiving, spilling and its event loop)."""
+    digests: dict[tuple[str, ...], float] = dask_worker.digests_total
+    return sum(
+        v for k, v in digests.items() if k[0] == "execute" and k[-2:] == ("thread-cpu", "seconds")
+    )
 
 
 def _gamma(n: int) -> float:
@@ -165,6 +175,7 @@ def run_cluster(n: int, workers: int, memory_limit: int, chunk: int) -> dict[str
             "cpu": cpu,
             "scheduler_cpu": here,
             "spilled": sum(client.run(spilled_to_disk).values()),
+            "in_tasks": sum(client.run(task_cpu).values()),
             "sent": sum(client.run(sent_to_workers).values()),
             "threads": threads,
             "blas": worker_blas,
@@ -249,7 +260,8 @@ def main() -> None:
             print(f"    {line}")
         print(
             f"    {r['wall']:.1f} s, worker peak RSS {peaks}, worker CPU {cpu} s "
-            f"(scheduler and client {r['scheduler_cpu']:.1f} s), spilled to disk "
+            f"({r['in_tasks']:.1f} s in tasks; scheduler and client "
+            f"{r['scheduler_cpu']:.1f} s), spilled to disk "
             f"{format_bytes(r['spilled'])}, sent between workers {format_bytes(r['sent'])}, "
             f"blocks {r['chunks']}, workers killed {r['lost']}, "
             f"row sums within {r['ratio']:.2g} of the bound"
