@@ -56,10 +56,11 @@ _COMPUTE = {np.dtype(n): np.dtype(np.int64) for n in ("uint16", "uint32", "uint6
 _TENSOR = torch.Tensor
 _matmul = torch.matmul
 # True for a tensor that torch.func's transforms wrap (batched, grad-tracking): it has no
-# storage of its own. A private module, absent from typings/torch: looked up, not imported.
-_transformed: Callable[[torch.Tensor], bool] = import_module(
-    "torch._C._functorch"
-).is_functorch_wrapped_tensor
+# storage of its own. Private to PyTorch and absent from typings/torch, so looked up; a
+# release without it gets PyTorch's own error from to_numpy, not a backend that fails to load.
+_transformed: Callable[[torch.Tensor], bool] = getattr(
+    import_module("torch._C._functorch"), "is_functorch_wrapped_tensor", lambda x: False
+)
 
 
 def _canonical(device: object) -> torch.device:
