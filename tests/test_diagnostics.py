@@ -107,3 +107,16 @@ def test_transpose_axes_none_reverses_every_axis(
 ) -> None:
     assert transpose_axes(shape, None) == expected
     assert transpose_axes(shape, iter(expected)) == expected
+
+
+class _RefusingIndex:
+    """Declares ``__index__`` (so it is ``SupportsIndex``) but refuses, as a float
+    ``torch.Tensor`` does: "only integer tensors of a single element can be converted"."""
+
+    def __index__(self) -> int:
+        raise TypeError("only integer tensors of a single element can be converted to an index")
+
+
+def test_transpose_axes_whose_index_refuses_are_an_argument_error() -> None:
+    with pytest.raises(ab.ArgumentError, match="axes must be a sequence of ints"):
+        transpose_axes((2, 3), [_RefusingIndex(), 0])

@@ -6,10 +6,11 @@ this file, and its output is committed under docs/.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from importlib import import_module
 from importlib.metadata import entry_points
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pytest
@@ -308,3 +309,65 @@ def test_an_unbatched_out_inside_vmap_is_an_output_error(be: TorchBackend) -> No
 
     with pytest.raises(ab.OutputError, match="PyTorch could not write out="):
         func.vmap(product)(x)
+
+
+# -- tensors that are not dense arrays -----------------------------------------------------
+
+
+def _nested(layout: str) -> torch.Tensor:
+    nested: Any = import_module("torch.nested")
+    parts = [torch.ones((2, 3)), torch.ones((4, 3))]
+    with warnings.catch_warnings():  # the strided layout is a prototype, and says so
+        warnings.simplefilter("ignore", UserWarning)
+        tensor: torch.Tensor = nested.nested_tensor(parts, layout=getattr(torch, layout))
+    return tensor
+
+
+def _sparse() -> torch.Tensor:
+    tensor: torch.Tensor = cast(Any, torch.ones((2, 2))).to_sparse()
+    return tensor
+
+
+def _nested_calls(be: TorchBackend, t: torch.Tensor) -> list[Callable[[], object]]:
+    return [
+        lambda: be.matrix_multiply(t, torch.ones((3, 4))),
+        lambda: be.transpose(t),
+        lambda: be.asarray(t),
+        lambda: be.to_numpy(t),
+    ]
+
+
+@pytest.mark.parametrize("layout", ["strided", "jagged"])
+@pytest.mark.parametrize(
+    "call", range(4), ids=["matrix_multiply", "transpose", "asarray", "to_numpy"]
+)
+def test_a_nested_tensor_is_refused_with_what_to_do(
+    be: TorchBackend, layout: str, call: int
+) -> None:
+    # Strided: PyTorch's "Internal error: NestedTensorImpl doesn't support sizes", bare.
+    with pytest.raises(ab.ArrayTypeError, match=r"nested \(ragged\) tensor.*to_padded_tensor"):
+        _nested_calls(be, _nested(layout))[call]()
+
+
+def test_to_numpy_of_a_sparse_or_meta_tensor_says_what_to_do(be: TorchBackend) -> None:
+    with pytest.raises(ab.ArrayTypeError, match=r"sparse_coo tensor.*to_dense\(\)"):
+        be.to_numpy(_sparse())
+    with pytest.raises(ab.ArrayTypeError, match="meta tensor, which holds no data"):
+        be.to_numpy(torch.ones((2,), device="meta"))
+
+
+def test_to_numpy_of_a_dtype_numpy_lacks_is_a_dtype_error(be: TorchBackend) -> None:
+    with pytest.raises(ab.DTypeError, match=r"bfloat16 has no NumPy equivalent.*float32"):
+        be.to_numpy(torch.ones((2,), dtype=torch.bfloat16))
+
+
+def test_backend_of_a_meta_tensor_is_an_array_type_error() -> None:
+    # It was the ValueError of get_backend("torch", device="meta").
+    with pytest.raises(ab.ArrayTypeError, match="is on meta, where 'torch' has no backend"):
+        ab.backend_of(torch.ones((2,), device="meta"))
+
+
+def test_transpose_axes_of_float_tensors_are_an_argument_error(be: TorchBackend) -> None:
+    axes = [torch.as_tensor(1.0), torch.as_tensor(0.0)]
+    with pytest.raises(ab.ArgumentError, match="axes must be a sequence of ints"):
+        be.transpose(torch.ones((2, 3)), cast(Any, axes))

@@ -364,7 +364,11 @@ def _owner(x: object) -> Backend[Any]:
         locates = cast("LocatesDevice[object]", backend)
         device = locates.device_of(x)
         if device != backend.device:
-            return get_backend(name, device=device)
+            try:
+                return get_backend(name, device=device)
+            except ValueError as err:  # a device no such backend computes on (torch's meta)
+                msg = f"backend_of: {describe(x)} is on {device}, where {name!r} has no backend: {err}"
+                raise ArrayTypeError(msg) from None
     return get_backend(name)
 
 

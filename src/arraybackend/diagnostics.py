@@ -348,11 +348,15 @@ def transpose_axes(shape: tuple[int, ...], axes: object) -> tuple[int, ...]:
         raise ArgumentError(f"transpose: axes must be a sequence of ints, got {describe(axes)}")
     given: list[int] = []
     for a in cast("Iterable[object]", axes):
+        refusal = ArgumentError(
+            f"transpose: axes must be a sequence of ints, got {describe(a)} in it"
+        )
         if isinstance(a, bool) or not isinstance(a, SupportsIndex):
-            raise ArgumentError(
-                f"transpose: axes must be a sequence of ints, got {describe(a)} in it"
-            )
-        given.append(operator.index(a))
+            raise refusal
+        try:  # __index__ may still refuse (a float torch.Tensor has one that raises)
+            given.append(operator.index(a))
+        except TypeError:
+            raise refusal from None
     normalised = tuple(a + ndim if a < 0 else a for a in given)
     if sorted(normalised) != list(range(ndim)):
         raise ShapeError(

@@ -29,12 +29,20 @@ class device:
 @final
 class Size(tuple[builtins.int, ...]): ...
 
+@final
+class layout: ...
+
+strided: layout
+
 class Tensor:
     dtype: dtype
     device: device
     requires_grad: builtins.bool
     is_leaf: builtins.bool
     is_cpu: builtins.bool
+    is_meta: builtins.bool
+    is_nested: builtins.bool
+    layout: layout
     shape: Size
     ndim: builtins.int
     T: Tensor

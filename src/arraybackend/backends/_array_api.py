@@ -38,7 +38,7 @@ from arraybackend.diagnostics import (
     transpose_axes,
     unexplained,
 )
-from arraybackend.errors import DTypeError, OutputError
+from arraybackend.errors import ArrayTypeError, DTypeError, OutputError
 
 __all__ = ["ArrayAPIArray", "ArrayAPIBackend"]
 
@@ -116,6 +116,11 @@ class ArrayAPIBackend(Generic[ArrayT]):
         """The explicit device copy to suggest for argument ``arg``."""
         raise NotImplementedError
 
+    def _unreadable(self, op: str, arg: str, x: ArrayT, /) -> ArrayTypeError | None:
+        """Why ``x``, an array of this library, is not a dense array this backend reads
+        (a sparse or nested PyTorch tensor), or None."""
+        return None
+
     def _np_dtype(self, x: ArrayT, /) -> np.dtype[Any]:
         raise NotImplementedError
 
@@ -157,6 +162,8 @@ class ArrayAPIBackend(Generic[ArrayT]):
         """``a`` as an ``Operand``, or the error for a foreign array or another device."""
         if not isinstance(a, self._cls):
             raise foreign_array(op, arg, a, backend=self.name, array_type=self.array_type)
+        if (problem := self._unreadable(op, arg, a)) is not None:
+            raise problem
         where = self._device_of(a)
         if where != self._device:
             raise device_mismatch(
@@ -239,6 +246,8 @@ class ArrayAPIBackend(Generic[ArrayT]):
         """A NumPy copy of ``x``, from any device: the explicit transfer to the host."""
         if not isinstance(x, self._cls):
             raise foreign_array("to_numpy", "x", x, backend=self.name, array_type=self.array_type)
+        if (problem := self._unreadable("to_numpy", "x", x)) is not None:
+            raise problem
         return self._to_host(x)
 
     def _checked_product(

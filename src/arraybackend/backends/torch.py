@@ -174,6 +174,19 @@ class TorchBackend(ArrayAPIBackend[torch.Tensor]):
             return x.mT
         return self._checked_transpose(x, axes)
 
+    def _unreadable(self, op: str, arg: str, x: torch.Tensor, /) -> ArrayTypeError | None:
+        if x.is_nested:
+            return ArrayTypeError(
+                f"{op}: {arg} is a nested (ragged) tensor, which has no one shape; "
+                f"pad it ({arg}.to_padded_tensor(0.0)) or pass its components one by one"
+            )
+        if x.layout != torch.strided:
+            return ArrayTypeError(
+                f"{op}: {arg} is a {x.layout} tensor; arraybackend reads dense tensors: "
+                f"convert with {arg}.to_dense()"
+            )
+        return None
+
     def _here(self, x: torch.Tensor, /) -> bool:
         return x.is_cpu if self._cpu else x.get_device() == self._index
 
@@ -227,6 +240,9 @@ class TorchBackend(ArrayAPIBackend[torch.Tensor]):
                 "convert the result"
             )
             raise ArrayTypeError(msg)
+        if x.is_meta:  # (the checked paths say BackendMismatchError: meta is a device)
+            raise ArrayTypeError("to_numpy: x is a meta tensor, which holds no data to copy")
+        self._np_dtype(x)  # DTypeError for a dtype NumPy lacks (bfloat16, float8...)
         host = x.detach().resolve_conj().resolve_neg().cpu().numpy()
         copied: HostArray = np.array(host, copy=True)
         return copied
