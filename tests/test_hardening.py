@@ -96,7 +96,7 @@ def test_read_only_and_overlapping_out_are_value_errors() -> None:
     read_only.flags.writeable = False
     stride0 = np.broadcast_to(np.zeros(2), (2, 2))
     for out in (read_only, stride0):
-        with pytest.raises(ab.OutputError, match="read-only or its elements overlap") as info:
+        with pytest.raises(ab.OutputError, match=r"read-only .*or its elements overlap") as info:
             be.matrix_multiply(x, x, out=out)
         assert isinstance(info.value, ValueError)
 

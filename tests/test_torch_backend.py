@@ -94,7 +94,7 @@ def test_out_follows_numpy_and_pytorch(be: TorchBackend) -> None:
     with pytest.raises(ab.DTypeError, match="same_kind"):
         be.matrix_multiply(x, x, out=be.asarray(np.zeros((2, 2), np.int64)))
     leaf = torch.zeros((2, 2), dtype=torch.float64, requires_grad=True)
-    with pytest.raises(ab.OutputError):
+    with pytest.raises(ab.OutputError, match="a leaf tensor that requires grad"):
         be.matrix_multiply(x, x, out=leaf)
     with pytest.raises(ab.OutputError):
         be.matrix_multiply(x, x, out=torch.zeros((2,), dtype=torch.float64).expand(2, 2))

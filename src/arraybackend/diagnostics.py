@@ -290,8 +290,9 @@ def product_problem(
     )
     if problem is None and out is not None and not out.writable:
         problem = OutputError(
-            f"{op}: out cannot receive the result: it is read-only or its elements overlap "
-            f"(a stride of 0); pass a fresh array, e.g. out=np.empty(...)"
+            f"{op}: out cannot receive the result: it is read-only (in PyTorch, also a leaf "
+            f"tensor that requires grad) or its elements overlap (a stride of 0); pass a "
+            f"fresh array, e.g. out=np.empty(...)"
         )
     return problem
 
