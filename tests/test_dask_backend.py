@@ -6,7 +6,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from importlib.metadata import entry_points
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pytest
@@ -209,7 +209,9 @@ def test_other_refusals(be: DaskBackend) -> None:
 
 
 # A stand-in for a GPU library: dask reads the chunk type from ``_meta`` alone.
-FakeChunk = type("FakeChunk", (np.ndarray,), {"__module__": "fakegpu.core"})
+# NumPy memory that names itself cupy.ndarray (its class as the backend reads it): stands in
+# for CuPy chunks where there is no GPU.
+FakeChunk = type("ndarray", (np.ndarray,), {"__module__": "cupy._core.core"})
 
 
 def test_chunks_of_another_library_are_a_mismatch(be: DaskBackend) -> None:
@@ -218,9 +220,8 @@ def test_chunks_of_another_library_are_a_mismatch(be: DaskBackend) -> None:
     with dask.config.set(scheduler=_refuse), pytest.raises(ab.BackendMismatchError) as info:
         be.matrix_multiply(plain, fake)
     message = str(info.value)
-    assert "w is on fakegpu chunks (device memory)" in message
+    assert "w is on cupy chunks (device memory)" in message
     assert "numpy chunks, as x's are" in message
-    np.testing.assert_array_equal(be.to_numpy(be.matrix_multiply(fake, fake)), np.full((2, 2), 2))
 
 
 def _gpu_reason() -> str | None:
@@ -370,3 +371,53 @@ def test_info_lines_without_a_client() -> None:
     assert lines[0].startswith(f"dask {dask.__version__}, distributed ")
     assert "no distributed.Client is active" in lines[1]
     assert lines[2] == "block size for products: 128.00 MiB"
+
+
+# -- asarray's dtype and chunks, and chunks of other array types (a hostile pass) ----------
+
+
+@pytest.mark.parametrize("dtype", ["foo", 3.5])
+def test_asarray_with_a_dtype_numpy_does_not_know_is_a_dtype_error(
+    be: DaskBackend, dtype: Any
+) -> None:
+    # It was NumPy's TypeError for host data (a dask array already got DTypeError).
+    with pytest.raises(ab.DTypeError, match="is not a dtype NumPy knows"):
+        be.asarray([1.0, 2.0], dtype=dtype)
+
+
+@pytest.mark.parametrize("chunks", [0, "foo", None, 1.5, ((1,),)])
+def test_asarray_with_chunks_dask_cannot_use_is_an_argument_error(
+    be: DaskBackend, chunks: Any
+) -> None:
+    # dask's own ZeroDivisionError and ValueErrors came out bare.
+    with pytest.raises(ab.ArgumentError, match=r"chunks=.* is not a chunking dask can use"):
+        be.asarray([1.0, 2.0], chunks=chunks)
+    with pytest.raises(ab.ArgumentError, match=r"chunks=.* is not a chunking dask can use"):
+        be.asarray(be.asarray([1.0, 2.0]), chunks=chunks)
+
+
+def test_rechunking_unknown_chunk_sizes_names_compute_chunk_sizes(be: DaskBackend) -> None:
+    x = be.asarray(np.arange(6.0), chunks=2)
+    with pytest.raises(ab.ShapeError, match=r"compute_chunk_sizes\(\)"):
+        be.asarray(x[x > 2.0], chunks=1)
+    assert be.asarray(x[x > 2.0]) is not None  # without rechunking, taken as it is
+
+
+def test_chunks_that_are_not_numpy_arrays_are_refused_before_any_graph(be: DaskBackend) -> None:
+    # A masked array's product gave a mask that depended on the chunking, and to_numpy of
+    # sparse-matrix chunks returned a 0-d object array: refused at once now.
+    x = be.asarray(np.arange(12.0).reshape(4, 3), chunks=2)
+    w = be.asarray(np.ones((3, 2)), chunks=2)
+    masked: da.Array = cast(Any, x).map_blocks(np.ma.masked_greater, 5.0)
+    match = r"dask array of numpy\.ma\.MaskedArray chunks.*NumPy \(or CuPy\) chunks"
+    calls: list[Callable[[], object]] = [
+        lambda: be.matrix_multiply(masked, w),
+        lambda: be.matrix_multiply(x, w, out=masked[:, :2]),
+        lambda: be.dot(w.T, masked.T),
+        lambda: be.transpose(masked),
+        lambda: be.asarray(masked),
+        lambda: be.to_numpy(masked),
+    ]
+    for call in calls:
+        with pytest.raises(ab.ArrayTypeError, match=match):
+            call()

@@ -28,7 +28,7 @@ from __future__ import annotations
 import importlib
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, cast
 
 import dask
@@ -57,6 +57,7 @@ from arraybackend.diagnostics import (
 from arraybackend.errors import (
     ArgumentError,
     ArrayBackendError,
+    ArrayTypeError,
     BackendMismatchError,
     DTypeError,
     ShapeError,
@@ -84,6 +85,22 @@ ChunksLike: TypeAlias = int | str | Sequence[int | str | Sequence[int]] | dict[i
 def _chunk_library(x: da.Array) -> str:
     """The library of ``x``'s chunks: ``"numpy"``, ``"cupy"``, ..."""
     return type(x._meta).__module__.partition(".")[0]
+
+
+def _unsupported_chunks(op: str, arg: str, a: da.Array) -> ArrayTypeError | None:
+    """Why ``a``'s chunks are not ones this backend computes on (NumPy or CuPy arrays; a
+    subclass such as a masked array, sparse matrices, other libraries' tensors), or None."""
+    meta = type(a._meta)
+    if meta is np.ndarray or (meta.__module__.partition(".")[0], meta.__name__) == (
+        "cupy",
+        "ndarray",
+    ):
+        return None
+    return ArrayTypeError(
+        f"{op}: {arg} is a dask array of {meta.__module__}.{meta.__qualname__} chunks; the "
+        f"dask backend computes on NumPy (or CuPy) chunks: convert them first, e.g. "
+        f"{arg}.map_blocks(np.asarray) with a NumPy meta"
+    )
 
 
 def _where(library: str) -> str:
@@ -128,6 +145,8 @@ def read_operand(op: str, arg: str, a: object) -> Operand:
     """A dask array of known chunk sizes as an ``Operand``, or the error for anything else."""
     if not isinstance(a, da.Array):
         raise _foreign(op, arg, a)
+    if (unsupported := _unsupported_chunks(op, arg, a)) is not None:
+        raise unsupported
     if any(math.isnan(s) for s in a.shape):
         raise ShapeError(
             f"{op}: {arg} has unknown chunk sizes (shape {a.shape!r}), so its shape cannot "
@@ -146,6 +165,8 @@ def _problem(op: str, operands: dict[str, object]) -> ArrayBackendError | None:
     for arg, a in operands.items():
         if not isinstance(a, da.Array):
             return _foreign(op, arg, a)
+        if (unsupported := _unsupported_chunks(op, arg, a)) is not None:
+            return unsupported
         arrays[arg] = a
     (x_name, x), (w_name, w) = list(arrays.items())[:2]
     library = _chunk_library(x)
@@ -161,6 +182,21 @@ def _problem(op: str, operands: dict[str, object]) -> ArrayBackendError | None:
                 other=f"{x_name} with chunks of {other}",
             )
     return diagnose_product(op, read_operand, (x_name, x), (w_name, w), arrays.get("out"))
+
+
+def _chunked(
+    op: str, shape: tuple[Any, ...], make: Callable[[], da.Array], chunks: object
+) -> da.Array:
+    """``make()``, with dask's refusal of ``chunks`` as an ``ArgumentError``."""
+    try:
+        return make()
+    except (ValueError, TypeError, ZeroDivisionError) as err:
+        msg = (
+            f"{op}: chunks={chunks!r} is not a chunking dask can use for shape {shape!r} "
+            f"({type(err).__name__}: {str(err).splitlines()[0]}); pass 'auto', a block side (int), a byte size "
+            f"such as '64MiB', or per axis the block sizes, which add up to its length"
+        )
+        raise ArgumentError(msg) from None
 
 
 def _shape(x: da.Array) -> tuple[int, ...]:
@@ -296,6 +332,8 @@ class DaskBackend:
         """``x`` with its axes reversed (as NumPy's ``x.T``) or permuted by ``axes``, lazily."""
         if not isinstance(x, da.Array):  # pyright: ignore[reportUnnecessaryIsInstance]
             raise _foreign("transpose", "x", x)
+        if (unsupported := _unsupported_chunks("transpose", "x", x)) is not None:
+            raise unsupported
         # Unknown sizes (NaN) do not matter to a transpose: only the rank is checked.
         order = transpose_axes(cast("tuple[int, ...]", x.shape), axes)
         return x.T if axes is None else x.transpose(*order)
@@ -324,6 +362,8 @@ class DaskBackend:
         it is, rechunked or cast only when ``chunks`` or ``dtype`` ask for it.
         """
         if isinstance(obj, da.Array):
+            if (unsupported := _unsupported_chunks("asarray", "obj", obj)) is not None:
+                raise unsupported
             target = obj.dtype if dtype is None else resolve_dtype("asarray", dtype)
             if target.kind not in NUMERIC_KINDS:
                 raise DTypeError(
@@ -334,24 +374,33 @@ class DaskBackend:
                 raise rank_problem("asarray", "obj", ()) or AssertionError
             if target != obj.dtype:
                 obj = obj.astype(target)
-            return obj if chunks == "auto" else obj.rechunk(chunks)
+            if isinstance(chunks, str) and chunks == "auto":
+                return obj
+            if any(math.isnan(n) for n in obj.shape):
+                raise ShapeError(
+                    f"asarray: obj has unknown chunk sizes (shape {obj.shape!r}), so it cannot "
+                    f"be rechunked; call obj.compute_chunk_sizes() first"
+                )
+            return _chunked("asarray", obj.shape, lambda: obj.rechunk(chunks), chunks)
         cupy = sys.modules.get("cupy")
         if cupy is not None and isinstance(obj, cupy.ndarray):
             device: Any = cupy.array(obj, dtype=dtype, copy=True)
             _HOST.asarray(np.empty((1,) * device.ndim, device.dtype))  # numeric, not 0-d
             return da.from_array(device, chunks=chunks, asarray=False)
-        wanted: np.dtype[Any] | None = None if dtype is None else np.dtype(dtype)
+        wanted = None if dtype is None else resolve_dtype("asarray", dtype)
         data = cast("npt.ArrayLike", obj)  # not a dask or CuPy array (handled above)
         read = _HOST.asarray(data) if wanted is None else _HOST.asarray(data, dtype=wanted)
         host = np.array(read, copy=True)
         # Read-only: no task can change it, and to_numpy knows to copy what aliases it.
         host.setflags(write=False)
-        return da.from_array(host, chunks=chunks)
+        return _chunked("asarray", host.shape, lambda: da.from_array(host, chunks=chunks), chunks)
 
     def to_numpy(self, x: da.Array, /) -> np.ndarray[tuple[Any, ...], np.dtype[Any]]:
         """``x`` computed (by the configured scheduler or client) into a new host array."""
         if not isinstance(x, da.Array):  # pyright: ignore[reportUnnecessaryIsInstance]
             raise _foreign("to_numpy", "x", x)
+        if (unsupported := _unsupported_chunks("to_numpy", "x", x)) is not None:
+            raise unsupported
         value: Any = x.compute()
         if _chunk_library(x) != "numpy" and hasattr(value, "get"):
             value = value.get()  # CuPy chunks: the device -> host copy asked for
