@@ -119,7 +119,7 @@ def test_other_devices_are_refused_naming_both(be: ArrayAPIStrictBackend) -> Non
 
 
 def test_unknown_device_lists_the_valid_ones() -> None:
-    with pytest.raises(ValueError, match="valid: 'CPU_DEVICE', 'device1'"):
+    with pytest.raises(ab.DeviceError, match="valid: 'CPU_DEVICE', 'device1'"):
         ArrayAPIStrictBackend("nope")
 
 

@@ -165,7 +165,7 @@ def test_the_cpu_ignores_precision() -> None:
 
 
 def test_unknown_device_lists_the_valid_ones() -> None:
-    with pytest.raises(ValueError, match=r"unknown device 'tpu:3'; valid here: cpu:0"):
+    with pytest.raises(ab.DeviceError, match=r"unknown device 'tpu:3'; valid here: cpu:0"):
         JaxBackend("tpu:3")
 
 

@@ -260,12 +260,14 @@ def test_errors_are_also_builtin_exceptions() -> None:
     assert issubclass(ab.BackendMismatchError, ab.ArrayTypeError)
     assert issubclass(ab.ArrayTypeError, TypeError)
     assert issubclass(ab.UnknownBackendError, ValueError)
+    assert issubclass(ab.DeviceError, ValueError)
     assert issubclass(ab.BackendUnavailableError, ImportError)
     for cls in (
         ab.ShapeError,
         ab.DTypeError,
         ab.ArrayTypeError,
         ab.UnknownBackendError,
+        ab.DeviceError,
         ab.BackendUnavailableError,
     ):
         assert issubclass(cls, ab.ArrayBackendError)

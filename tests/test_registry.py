@@ -271,7 +271,7 @@ def test_public_surface() -> None:
     expected = {
         "ArgumentError", "ArrayBackendError", "ArrayTypeError", "Backend", "HostArray", "LocatesDevice",
         "OutputError", "SupportsAsarray", "SupportsDevice", "BrokenBackendError", "BackendMismatchError", "BackendUnavailableError",
-        "DTypeError", "Matrix", "NDArray", "ShapeError", "UnknownBackendError", "Vector", "__version__",
+        "DTypeError", "DeviceError", "Matrix", "NDArray", "ShapeError", "UnknownBackendError", "Vector", "__version__",
         "available_backends", "backend_of", "backend_status", "current_backend", "dot", "get_backend",
         "known_backends", "matrix_multiply", "register_backend", "set_backend", "transpose", "use_backend",
         "ignored_entry_points", "unregister_backend",

@@ -148,7 +148,7 @@ def test_full_precision_by_default_and_untouched(be: TorchBackend) -> None:
 
 
 def test_devices() -> None:
-    with pytest.raises(ValueError, match=r"'tpu' is not a device|not supported"):
+    with pytest.raises(ab.DeviceError, match=r"'tpu' is not a device|not supported"):
         ab.get_backend("torch", device="tpu")
     if not torch.cuda.is_available():
         with pytest.raises(ab.BackendUnavailableError, match="no CUDA device"):

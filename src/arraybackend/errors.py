@@ -9,6 +9,7 @@ Every class also subclasses the builtin a caller would already catch::
     ├── ArrayTypeError          (TypeError)
     │   └── BackendMismatchError
     ├── ArgumentError           (TypeError)
+    ├── DeviceError             (ValueError)
     ├── UnknownBackendError     (ValueError)
     └── BackendUnavailableError (ImportError)
         └── BrokenBackendError
@@ -24,6 +25,7 @@ __all__ = [
     "BackendUnavailableError",
     "BrokenBackendError",
     "DTypeError",
+    "DeviceError",
     "OutputError",
     "ShapeError",
     "UnknownBackendError",
@@ -56,6 +58,11 @@ class BackendMismatchError(ArrayTypeError):
 
 class ArgumentError(ArrayBackendError, TypeError):
     """A non-array argument has the wrong type (``axes``, ``dtype``, ``device``, a name)."""
+
+
+class DeviceError(ArrayBackendError, ValueError):
+    """A device given to a backend is not one it can compute on (``"cuda:7"`` on a machine
+    with one GPU, ``"meta"``, a device of another library)."""
 
 
 class UnknownBackendError(ArrayBackendError, ValueError):

@@ -29,7 +29,7 @@ from array_api_strict._array_object import Array
 
 from arraybackend._protocol import HostArray
 from arraybackend.backends._array_api import ArrayAPIBackend
-from arraybackend.errors import DTypeError
+from arraybackend.errors import DeviceError, DTypeError
 
 __all__ = ["Array", "ArrayAPIStrictBackend"]
 
@@ -79,7 +79,7 @@ class ArrayAPIStrictBackend(ArrayAPIBackend[Array]):
             if device not in names:
                 valid = ", ".join(map(repr, names))
                 msg = f"array-api-strict backend: unknown device {device!r}; valid: {valid}"
-                raise ValueError(msg)
+                raise DeviceError(msg)
             device = xp.Device(str(device))
         super().__init__(Array, device, xp.matmul)
 

@@ -50,7 +50,7 @@ from jax.sharding import SingleDeviceSharding
 
 from arraybackend._protocol import HostArray
 from arraybackend.backends._array_api import ArrayAPIBackend
-from arraybackend.errors import ArrayTypeError, DTypeError
+from arraybackend.errors import ArrayTypeError, DeviceError, DTypeError
 
 __all__ = ["JaxBackend", "matmul_for"]
 
@@ -133,7 +133,7 @@ def _resolve_device(device: object) -> Hashable:
         return devices[index]
     valid = ", ".join(f"{jax.default_backend()}:{i}" for i in range(len(_devices())))
     msg = f"jax backend: unknown device {device!r}; valid here: {valid} (or a jax.Device)"
-    raise ValueError(msg)
+    raise DeviceError(msg)
 
 
 class JaxBackend(ArrayAPIBackend[jax.Array]):

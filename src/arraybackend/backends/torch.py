@@ -42,7 +42,13 @@ import torch
 
 from arraybackend._protocol import HostArray
 from arraybackend.backends._array_api import ArrayAPIBackend
-from arraybackend.errors import ArrayTypeError, BackendUnavailableError, DTypeError, OutputError
+from arraybackend.errors import (
+    ArrayTypeError,
+    BackendUnavailableError,
+    DeviceError,
+    DTypeError,
+    OutputError,
+)
 
 __all__ = ["TorchBackend"]
 
@@ -73,12 +79,12 @@ def _canonical(device: object) -> torch.device:
         resolved = torch.device(device)  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType]
     except (RuntimeError, TypeError) as err:
         msg = f"torch backend: {device!r} is not a device: {err}; pass 'cpu' or 'cuda:N'"
-        raise ValueError(msg) from None
+        raise DeviceError(msg) from None
     if resolved.type == "cpu":
         return torch.device("cpu")
     if resolved.type != "cuda":
         msg = f"torch backend: device {device!r} is not supported; pass 'cpu' or 'cuda:N'"
-        raise ValueError(msg)
+        raise DeviceError(msg)
     if not torch.cuda.is_available():
         reason = f"device {device!r}: PyTorch sees no CUDA device (torch.cuda.is_available())"
         raise BackendUnavailableError("torch", reason)
@@ -87,7 +93,7 @@ def _canonical(device: object) -> torch.device:
     index = torch.cuda.current_device() if given is None else given
     if index >= torch.cuda.device_count():
         msg = f"torch backend: no device {device!r}; cuda:0 to cuda:{torch.cuda.device_count() - 1}"
-        raise ValueError(msg)
+        raise DeviceError(msg)
     return torch.device("cuda", index)
 
 
