@@ -120,3 +120,10 @@ class _RefusingIndex:
 def test_transpose_axes_whose_index_refuses_are_an_argument_error() -> None:
     with pytest.raises(ab.ArgumentError, match="axes must be a sequence of ints"):
         transpose_axes((2, 3), [_RefusingIndex(), 0])
+
+
+@pytest.mark.parametrize("axes", [{1: 0, 0: 0}, {0, 1}, frozenset({0, 1})])
+def test_transpose_axes_in_a_mapping_or_set_are_an_argument_error(axes: Any) -> None:
+    # They iterate (a dict by its keys), but in no order the caller wrote; NumPy refuses them.
+    with pytest.raises(ab.ArgumentError, match="axes must be a sequence of ints"):
+        transpose_axes((2, 3), axes)

@@ -22,7 +22,8 @@ matrix_multiply: x (4, 2) @ w (3, 3): inner dimensions 2 and 3 differ
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any, NamedTuple, SupportsIndex, cast
 
 import numpy as np
@@ -328,6 +329,11 @@ def unexplained(op: str, library: str, cause: BaseException) -> ArrayBackendErro
     return ArrayBackendError(msg)
 
 
+def _unordered(value: object) -> bool:
+    """A mapping or a set: it iterates, but in no order the caller wrote (NumPy refuses it)."""
+    return isinstance(value, (Mapping, AbstractSet))
+
+
 def transpose_axes(shape: tuple[int, ...], axes: object) -> tuple[int, ...]:
     """``axes`` checked against an array of ``shape``, as a tuple of non-negative ints.
 
@@ -345,7 +351,7 @@ def transpose_axes(shape: tuple[int, ...], axes: object) -> tuple[int, ...]:
     ndim = len(shape)
     if axes is None:
         return tuple(range(ndim - 1, -1, -1))
-    if isinstance(axes, (str, bytes)) or not isinstance(axes, Iterable):
+    if _unordered(axes) or isinstance(axes, (str, bytes)) or not isinstance(axes, Iterable):
         raise ArgumentError(f"transpose: axes must be a sequence of ints, got {describe(axes)}")
     given: list[int] = []
     for a in cast("Iterable[object]", axes):
