@@ -91,15 +91,22 @@ def _unsupported_chunks(op: str, arg: str, a: da.Array) -> ArrayTypeError | None
     """Why ``a``'s chunks are not ones this backend computes on (NumPy or CuPy arrays; a
     subclass such as a masked array, sparse matrices, other libraries' tensors), or None."""
     meta = type(a._meta)
-    if meta is np.ndarray or (meta.__module__.partition(".")[0], meta.__name__) == (
-        "cupy",
-        "ndarray",
-    ):
+    if meta is np.ndarray or (_chunk_library(a) == "cupy" and meta.__name__ == "ndarray"):
         return None
     return ArrayTypeError(
         f"{op}: {arg} is a dask array of {meta.__module__}.{meta.__qualname__} chunks; the "
         f"dask backend computes on NumPy (or CuPy) chunks: convert them first, e.g. "
         f"{arg}.map_blocks(np.asarray) with a NumPy meta"
+    )
+
+
+def _unknown_sizes(op: str, arg: str, a: da.Array) -> ShapeError | None:
+    """The error for an array whose chunk sizes are unknown (NaN in its shape), or None."""
+    if not any(math.isnan(n) for n in a.shape):
+        return None
+    return ShapeError(
+        f"{op}: {arg} has unknown chunk sizes (shape {a.shape!r}), so its shape cannot be "
+        f"checked or rechunked; call {arg}.compute_chunk_sizes() first"
     )
 
 
@@ -145,13 +152,9 @@ def read_operand(op: str, arg: str, a: object) -> Operand:
     """A dask array of known chunk sizes as an ``Operand``, or the error for anything else."""
     if not isinstance(a, da.Array):
         raise _foreign(op, arg, a)
-    if (unsupported := _unsupported_chunks(op, arg, a)) is not None:
-        raise unsupported
-    if any(math.isnan(s) for s in a.shape):
-        raise ShapeError(
-            f"{op}: {arg} has unknown chunk sizes (shape {a.shape!r}), so its shape cannot "
-            f"be checked; call {arg}.compute_chunk_sizes() first"
-        )
+    # (_problem has refused chunks other than NumPy's or CuPy's before this runs.)
+    if (unknown := _unknown_sizes(op, arg, a)) is not None:
+        raise unknown
     return Operand(arg, _shape(a), np.dtype(a.dtype))
 
 
@@ -191,10 +194,11 @@ def _chunked(
     try:
         return make()
     except (ValueError, TypeError, ZeroDivisionError) as err:
+        reason = f"{type(err).__name__}: {str(err).splitlines()[0]}"
         msg = (
             f"{op}: chunks={chunks!r} is not a chunking dask can use for shape {shape!r} "
-            f"({type(err).__name__}: {str(err).splitlines()[0]}); pass 'auto', a block side (int), a byte size "
-            f"such as '64MiB', or per axis the block sizes, which add up to its length"
+            f"({reason}); pass 'auto', a block side (int), a byte size such as '64MiB', or "
+            f"per axis the block sizes, which add up to its length"
         )
         raise ArgumentError(msg) from None
 
@@ -376,11 +380,8 @@ class DaskBackend:
                 obj = obj.astype(target)
             if isinstance(chunks, str) and chunks == "auto":
                 return obj
-            if any(math.isnan(n) for n in obj.shape):
-                raise ShapeError(
-                    f"asarray: obj has unknown chunk sizes (shape {obj.shape!r}), so it cannot "
-                    f"be rechunked; call obj.compute_chunk_sizes() first"
-                )
+            if (unknown := _unknown_sizes("asarray", "obj", obj)) is not None:
+                raise unknown
             return _chunked("asarray", obj.shape, lambda: obj.rechunk(chunks), chunks)
         cupy = sys.modules.get("cupy")
         if cupy is not None and isinstance(obj, cupy.ndarray):
